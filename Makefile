@@ -1,0 +1,46 @@
+# newsdigest — every target creates the virtualenv on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Quiet, offline Prefect: no analytics, no noisy logs.
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_LOGGING_LEVEL ?= WARNING
+export PREFECT_SERVER_LOGGING_LEVEL ?= CRITICAL
+
+.PHONY: setup run test lint eval bench screenshot serve clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/newsdigest run --dry-run
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+
+eval: setup
+	$(BIN)/python scripts/eval.py
+
+bench: setup
+	$(BIN)/python scripts/bench.py
+
+screenshot: setup
+	$(BIN)/python scripts/screenshot.py
+
+serve: setup
+	$(BIN)/newsdigest serve
+
+clean:
+	rm -rf $(VENV) state/*.db state/digests state/outbox

@@ -1,0 +1,110 @@
+"""Small frozen records passed between pipeline stages.
+
+Every stage takes and returns these plain values, so each stage can be tested
+alone and the flows only move them around.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class Removed:
+    """A block of text the cleaner took out, with the reason (``kind``)."""
+
+    kind: str  # spam, chrome, caption, metadata, duplicate, banner, ...
+    text: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """One input as it arrived: where from and its raw bytes."""
+
+    origin: str  # file path or URL
+    data: bytes
+    content_type: str | None = None  # HTTP header or None for files
+    source: str | None = None  # configured source name
+    url: str | None = None  # canonical link of the article, if known
+    encoding: str | None = None  # configured override
+    title_hint: str | None = None  # e.g. a feed item's title
+    published_hint: date | None = None
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Metadata found in a document's text (or its HTML)."""
+
+    title: str | None = None
+    published: date | None = None
+    source: str | None = None
+    authors: tuple[str, ...] = ()
+    editor: str | None = None
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """Text after cleaning: paragraphs in order, and what was removed."""
+
+    paragraphs: tuple[str, ...]
+    removed: tuple[Removed, ...] = ()
+    meta: Meta = field(default_factory=Meta)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article: the unit the digest is made of."""
+
+    origin: str
+    part: int  # index of the article within its document (print pages hold several)
+    title: str
+    body: tuple[str, ...]
+    published: date | None = None
+    source: str | None = None
+    authors: tuple[str, ...] = ()
+    editor: str | None = None
+    url: str | None = None
+    removed: tuple[Removed, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.body)
+
+
+@dataclass(frozen=True)
+class Tags:
+    regions: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An input the pipeline could not use, with a one-line reason."""
+
+    origin: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as read back from the store, with everything derived."""
+
+    id: str
+    origin: str
+    part: int
+    title: str
+    body: tuple[str, ...]
+    published: date | None
+    first_seen: datetime
+    source: str | None
+    authors: tuple[str, ...]
+    regions: tuple[str, ...]
+    topics: tuple[str, ...]
+    keywords: tuple[str, ...]
+    summary: str
+    story: str
+    url: str | None = None
+    removed_counts: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,171 @@
+"""State in one database through SQLAlchemy Core: SQLite by default, PostgreSQL by URL.
+
+This is the I/O edge of the pipeline: stage code never touches the database.
+Writes are idempotent: a document already stored (same origin, same bytes) is
+skipped before any work is done on it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy.engine import make_url
+
+from newsdigest.models import Rejected, StoredArticle
+from newsdigest.store import migrations, schema
+from newsdigest.store.schema import articles, documents, rejects, runs
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets the digest read while an ingest writes; NORMAL sync is safe with WAL.
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def connect(url: str) -> Engine:
+    """An engine for the URL with the schema migrated; cached per URL within a process."""
+    if url in _ENGINES:
+        return _ENGINES[url]
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    migrate(engine)
+    _ENGINES[url] = engine
+    return engine
+
+
+def _migration_modules() -> list[Any]:
+    names = sorted(m.name for m in pkgutil.iter_modules(migrations.__path__) if m.name.startswith("m"))
+    mods = [importlib.import_module(f"{migrations.__name__}.{name}") for name in names]
+    return sorted(mods, key=lambda m: m.VERSION)
+
+
+def migrate(engine: Engine) -> list[int]:
+    """Apply the migrations not yet applied, in order; returns the versions applied."""
+    applied: list[int] = []
+    with engine.begin() as conn:
+        schema.schema_version.create(conn, checkfirst=True)
+        done = set(conn.scalars(select(schema.schema_version.c.version)))
+        for mod in _migration_modules():
+            if mod.VERSION in done:
+                continue
+            mod.upgrade(conn)
+            conn.execute(insert(schema.schema_version).values(version=mod.VERSION, applied=now()))
+            applied.append(mod.VERSION)
+    return applied
+
+
+def now() -> datetime:
+    """Naive UTC: what both SQLite and PostgreSQL DateTime columns store the same way."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def known_documents(engine: Engine, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (origin, sha256) pairs are stored already (ingested or rejected)."""
+    keys = set(keys)
+    if not keys:
+        return set()
+    shas = {sha for _, sha in keys}
+    with engine.connect() as conn:
+        rows = conn.execute(select(documents.c.origin, documents.c.sha256).where(documents.c.sha256.in_(shas)))
+        return {(r.origin, r.sha256) for r in rows} & keys
+
+
+def add_document(conn: Any, origin: str, sha256: str, source: str | None, seen: datetime,
+                 reason: str | None = None) -> int:
+    """Record a document; returns its id. Rejected documents keep their reason."""
+    status = "rejected" if reason else "ok"
+    res = conn.execute(insert(documents).values(origin=origin, sha256=sha256, source=source,
+                                                first_seen=seen, status=status, reason=reason))
+    return int(res.inserted_primary_key[0])
+
+
+def add_rejects(conn: Any, items: Iterable[Rejected], source: str | None, seen: datetime) -> None:
+    rows = [{"origin": r.origin, "source": source, "reason": r.reason, "at": seen} for r in items]
+    if rows:
+        conn.execute(insert(rejects), rows)
+
+
+def add_articles(conn: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert article rows (already JSON-encoded where lists), skipping ids present."""
+    if not rows:
+        return
+    ids = [r["id"] for r in rows]
+    present = set(conn.scalars(select(articles.c.id).where(articles.c.id.in_(ids))))
+    fresh = [r for r in rows if r["id"] not in present]
+    if fresh:
+        conn.execute(insert(articles), fresh)
+
+
+def story_of_hashes(engine: Engine, hashes: Iterable[str]) -> dict[str, str]:
+    """Story of already stored articles with these content hashes (exact reprints)."""
+    hashes = set(hashes)
+    if not hashes:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(select(articles.c.content_hash, articles.c.story)
+                            .where(articles.c.content_hash.in_(hashes)).order_by(articles.c.first_seen))
+        out: dict[str, str] = {}
+        for r in rows:
+            out.setdefault(r.content_hash, r.story)
+        return out
+
+
+def _stored(row: Any) -> StoredArticle:
+    removed = json.loads(row.removed or "[]")
+    counts: dict[str, int] = {}
+    for item in removed:
+        counts[item["kind"]] = counts.get(item["kind"], 0) + 1
+    return StoredArticle(
+        id=row.id, origin=row.origin, part=row.part, title=row.title, body=tuple(row.body.split("\n\n")),
+        published=row.published, first_seen=row.first_seen, source=row.source,
+        authors=tuple(json.loads(row.authors)), regions=tuple(json.loads(row.regions)),
+        topics=tuple(json.loads(row.topics)), keywords=tuple(json.loads(row.keywords)),
+        summary=row.summary, story=row.story, url=row.url, removed_counts=counts,
+    )
+
+
+def load_articles(engine: Engine, since: datetime | None = None, until: datetime | None = None) -> list[StoredArticle]:
+    """Stored articles first seen in [since, until), oldest first."""
+    query = select(articles).order_by(articles.c.first_seen, articles.c.origin, articles.c.part)
+    if since is not None:
+        query = query.where(articles.c.first_seen >= since)
+    if until is not None:
+        query = query.where(articles.c.first_seen < until)
+    with engine.connect() as conn:
+        return [_stored(r) for r in conn.execute(query)]
+
+
+def load_rejects(engine: Engine, since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
+    query = select(rejects).order_by(rejects.c.at)
+    if since is not None:
+        query = query.where(rejects.c.at >= since)
+    if until is not None:
+        query = query.where(rejects.c.at < until)
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def record_run(engine: Engine, kind: str, started: datetime, summary: dict[str, Any]) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(runs).values(kind=kind, started=started, finished=now(),
+                                         summary=json.dumps(summary, ensure_ascii=False, default=str)))
+
+
+def as_date(value: Any) -> date | None:
+    return value if isinstance(value, date) or value is None else date.fromisoformat(str(value))
