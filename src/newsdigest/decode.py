@@ -62,14 +62,14 @@ def _bom(data: bytes) -> str | None:
 
 
 def _looks_utf16(data: bytes) -> str | None:
-    """UTF-16 without BOM: every other byte of ASCII-heavy text is NUL."""
+    """UTF-16 without BOM: the high byte of every ASCII character (markup) is NUL."""
     sample = data[:400]
     if len(sample) < 4:
         return None
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    if odd > len(sample) // 4 and even == 0:
+    if odd > len(sample) // 8 and odd >= 4 * even:
         return "utf-16-le"
-    if even > len(sample) // 4 and odd == 0:
+    if even > len(sample) // 8 and even >= 4 * odd:
         return "utf-16-be"
     return None
 

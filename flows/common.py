@@ -1,0 +1,31 @@
+"""Shared bits of the flows: loading configuration and the run-summary artifact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from newsdigest import config as config_mod
+
+
+def load_config(config_file: str | None, state_dir: str | None) -> config_mod.Config:
+    return config_mod.load(Path(config_file) if config_file else None, Path(state_dir) if state_dir else None)
+
+
+def summary_markdown(title: str, summary: dict[str, Any]) -> str:
+    """A run summary as markdown: counts first, then removed blocks and rejected inputs."""
+    lines = [f"# {title}", "", "| what | count |", "|---|---|"]
+    for key in ("documents_in", "already_known", "articles_new", "duplicates"):
+        if key in summary:
+            lines.append(f"| {key.replace('_', ' ')} | {summary[key]} |")
+    removed = summary.get("removed") or {}
+    if removed:
+        lines += ["", "## Removed blocks by kind", "", "| kind | blocks |", "|---|---|"]
+        lines += [f"| {kind} | {n} |" for kind, n in removed.items()]
+    rejected = summary.get("rejected") or []
+    lines += ["", f"## Rejected inputs ({len(rejected)})", ""]
+    lines += [f"- `{r['origin']}`: {r['reason']}" for r in rejected] or ["none"]
+    for key, value in summary.items():
+        if key not in {"documents_in", "already_known", "articles_new", "duplicates", "removed", "rejected"}:
+            lines.append(f"\n**{key}**: {value}")
+    return "\n".join(lines) + "\n"

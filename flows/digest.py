@@ -1,0 +1,35 @@
+"""Digest flow: render the week's digest, then deliver it (retried I/O)."""
+
+from __future__ import annotations
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from flows.common import load_config
+from newsdigest import deliver, digest, store
+from newsdigest.config import Config
+
+
+@task(cache_policy=NO_CACHE)
+def render(config: Config, week: str | None) -> digest.DigestResult:
+    return digest.build(config, store.connect(config.store_url), week)
+
+
+@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+def send(config: Config, result: digest.DigestResult, dry_run: bool, resend: bool) -> str:
+    return str(deliver.deliver(config, store.connect(config.store_url), result, dry_run=dry_run, resend=resend))
+
+
+@flow(name="digest")
+def digest_flow(config_file: str | None = None, state_dir: str | None = None, week: str | None = None,
+                dry_run: bool = False, resend: bool = False) -> dict:
+    """Render one week's digest into the archive and deliver it."""
+    config = load_config(config_file, state_dir)
+    result = render(config, week)
+    delivery = send(config, result, dry_run, resend)
+    summary = {"week": result.week, "html": str(result.html_path), "text": str(result.text_path),
+               "stories": result.stories, "articles": result.articles, "delivery": delivery}
+    lines = [f"# Digest {result.week}", ""] + [f"- **{k}**: {v}" for k, v in summary.items()]
+    create_markdown_artifact("\n".join(lines) + "\n", key="digest-summary", description="What the digest run did")
+    return summary

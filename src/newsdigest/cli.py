@@ -1,0 +1,203 @@
+"""The ``newsdigest`` command line (typer): thin wrappers over the pipeline functions.
+
+``run`` goes through the Prefect weekly flow (as the schedule does); ``ingest`` and
+``digest`` call the same plain functions directly, so that a quick look at one file
+or one week does not pay for starting an orchestration server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from newsdigest import config as config_mod
+from newsdigest import pipeline, sources, store
+
+# Quiet, offline Prefect unless the user asked otherwise.
+for _key, _value in {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                     "PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL"}.items():
+    os.environ.setdefault(_key, _value)
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Monitor Chinese regional news and turn it into a weekly digest.")
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    text = "text"
+
+
+@dataclass(frozen=True)
+class Context:
+    config_file: Path | None
+    state_dir: Path | None
+
+    def load(self) -> config_mod.Config:
+        return config_mod.load(self.config_file, self.state_dir)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """One line on stderr, never a traceback."""
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    state: Annotated[Path | None, typer.Option("--state", envvar="NEWSDIGEST_STATE", help="State folder.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", envvar="NEWSDIGEST_CONFIG",
+                                                help="Configuration file (default ./newsdigest.toml).")] = None,
+) -> None:
+    ctx.obj = Context(config, state)
+
+
+def _engine(cfg: config_mod.Config) -> Any:
+    return store.connect(cfg.store_url)
+
+
+def _print_report(report: pipeline.IngestReport) -> None:
+    out.print(f"documents: {report.documents_in}  new articles: {report.articles_new}  "
+              f"already known: {report.already_known}  duplicates: {report.duplicates}  "
+              f"rejected: {len(report.rejected)}", highlight=False)
+    for r in report.rejected:
+        err.print(f"rejected: {r.origin}: {r.reason}", highlight=False, markup=False)
+
+
+@app.command()
+def ingest(ctx: typer.Context, inputs: Annotated[list[str] | None, typer.Argument(
+        help="Files, folders or URLs; default: every configured source.")] = None) -> None:
+    """Ingest the configured sources, or only the given files, folders or URLs."""
+    cfg = ctx.obj.load()
+    docs, rejected = sources.collect(cfg, inputs or None)
+    engine = _engine(cfg)
+    with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task("ingesting", total=len(docs))
+        report = pipeline.ingest(cfg, engine, docs, rejected, progress=lambda n: progress.advance(task, n))
+    _print_report(report)
+
+
+def _digest_and_deliver(cfg: config_mod.Config, week: str | None, dry_run: bool, resend: bool) -> None:
+    from newsdigest import deliver, digest
+
+    engine = _engine(cfg)
+    result = digest.build(cfg, engine, week)
+    out.print(f"digest {result.week}: {result.html_path}", highlight=False)
+    outcome = deliver.deliver(cfg, engine, result, dry_run=dry_run, resend=resend)
+    out.print(str(outcome), highlight=False)
+
+
+@app.command("digest")
+def digest_cmd(ctx: typer.Context,
+               week: Annotated[str | None, typer.Option(help="ISO week YYYY-Www; default this week.")] = None,
+               dry_run: Annotated[bool, typer.Option("--dry-run", help="Write the .eml, send nothing.")] = False,
+               resend: Annotated[bool, typer.Option("--resend", help="Send even if sent before.")] = False) -> None:
+    """Render the digest of a week from stored articles (and send it unless --dry-run)."""
+    _digest_and_deliver(ctx.obj.load(), week, dry_run, resend)
+
+
+@app.command()
+def run(ctx: typer.Context,
+        week: Annotated[str | None, typer.Option(help="ISO week YYYY-Www; default this week.")] = None,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Write the .eml, send nothing.")] = False,
+        resend: Annotated[bool, typer.Option("--resend", help="Send even if sent before.")] = False) -> None:
+    """Ingest every configured source, then build (and send) the digest: the weekly Prefect flow."""
+    cfg = ctx.obj.load()  # fail on a bad configuration before Prefect starts
+    from flows.weekly import weekly_flow
+
+    result = weekly_flow(config_file=str(ctx.obj.config_file) if ctx.obj.config_file else None,
+                         state_dir=str(cfg.state_dir), week=week, dry_run=dry_run, resend=resend)
+    out.print(result, highlight=False)
+
+
+def _article_json(a: Any) -> dict[str, Any]:
+    return {"id": a.id, "origin": a.origin, "title": a.title,
+            "published": a.published.isoformat() if a.published else None,
+            "first_seen": a.first_seen.isoformat(timespec="seconds"), "source": a.source,
+            "authors": list(a.authors), "regions": list(a.regions), "topics": list(a.topics),
+            "keywords": list(a.keywords), "summary": a.summary, "story": a.story}
+
+
+@app.command()
+def articles(ctx: typer.Context,
+             format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+             week: Annotated[str | None, typer.Option(help="Only articles first seen in this ISO week.")] = None) -> None:
+    """List stored articles (every ingested document, duplicates included)."""
+    cfg = ctx.obj.load()
+    since = until = None
+    if week:
+        from newsdigest.digest import iso_week
+
+        _, since, until = iso_week(week)
+    items = store.load_articles(_engine(cfg), since, until)
+    if format is Format.json:
+        out.print_json(json.dumps({"articles": [_article_json(a) for a in items]}, ensure_ascii=False))
+        return
+    table = Table("published", "title", "source", "regions", "story")
+    for a in items:
+        table.add_row(str(a.published or "–"), a.title[:40], a.source or "–", " ".join(a.regions), a.story[:8])
+    out.print(table)
+
+
+def _clean_json(processed: pipeline.Processed) -> dict[str, Any]:
+    return {"articles": [{
+        "title": a.title, "published": a.published.isoformat() if a.published else None,
+        "source": a.source, "authors": list(a.authors), "body": a.text,
+        "removed": [{"kind": r.kind, "text": r.text} for r in a.removed],
+    } for a in processed.articles]}
+
+
+@app.command("clean")
+def clean_cmd(path: Annotated[Path, typer.Argument(help="A text or HTML file.")],
+              format: Annotated[Format, typer.Option("--format", help="text or json")] = Format.text) -> None:
+    """Show what the pipeline makes of one document, touching no state."""
+    docs, rejected = sources.read_paths([path])
+    if rejected or not docs:
+        fail(f"{path}: {rejected[0].reason if rejected else 'no readable file'}")
+    result = pipeline.process(docs[0])
+    if result.rejected:
+        fail(f"{path}: {result.rejected.reason}")
+    if format is Format.json:
+        out.print_json(json.dumps(_clean_json(result), ensure_ascii=False))
+        return
+    for a in result.articles:
+        out.print(f"# {a.title}\n{a.published or '–'} · {a.source or '–'} · {' '.join(a.authors) or '–'}\n",
+                  highlight=False, markup=False)
+        out.print(a.text + "\n", highlight=False, markup=False)
+
+
+@app.command()
+def serve(ctx: typer.Context) -> None:
+    """Serve the weekly flow as a Prefect deployment on its cron schedule (needs a Prefect server)."""
+    from flows.serve import serve as serve_flows
+
+    serve_flows(ctx.obj.load(), ctx.obj.config_file)
+
+
+def main() -> None:
+    """Entry point: every failure ends as one line on stderr."""
+    try:
+        app()
+    except config_mod.ConfigError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(2)
+    except Exception as exc:  # the last line of defence: never show a traceback
+        if os.environ.get("NEWSDIGEST_DEBUG"):
+            raise
+        err.print(f"[red]error:[/red] {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+                  highlight=False, markup=False)
+        sys.exit(1)
+

@@ -1,0 +1,46 @@
+"""Extractive summary: the two or three sentences that carry the article's keywords.
+
+Sentences are scored by the TF-IDF weights the tagger already computed (no second
+tokenisation), with a bonus for the lead, and returned in their original order.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A sentence ends at 。！？!? (and a closing quote right after it).
+_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]+[”’」』\"]?")
+MIN_CHARS = 12
+MAX_CHARS = 220
+
+
+def sentences(paragraphs: tuple[str, ...] | list[str]) -> list[str]:
+    out = []
+    for para in paragraphs:
+        out += [s.strip() for s in _SENTENCE.findall(para) if len(s.strip()) >= MIN_CHARS]
+    return out
+
+
+def _score(sentence: str, weights: dict[str, float], position: int) -> float:
+    hits = sum(w for k, w in weights.items() if k in sentence)
+    lead = 1.5 if position == 0 else 1.0
+    # Long sentences collect more keywords by length alone; damp that.
+    return lead * hits / (len(sentence) ** 0.5)
+
+
+def summarize(paragraphs: tuple[str, ...] | list[str], weights: dict[str, float], count: int = 3) -> str:
+    """Two or three of the article's own sentences, in order, within MAX_CHARS."""
+    candidates = sentences(paragraphs)
+    if not candidates:
+        return ""
+    ranked = sorted(range(len(candidates)), key=lambda i: -_score(candidates[i], weights, i))
+    chosen: list[int] = []
+    total = 0
+    for i in ranked:
+        size = len(candidates[i])
+        if len(chosen) >= count or (chosen and total + size > MAX_CHARS):
+            continue
+        chosen.append(i)
+        total += size
+    text = "".join(candidates[i] for i in sorted(chosen))
+    return text if len(text) <= MAX_CHARS + 40 else text[:MAX_CHARS].rstrip("，,、；;") + "……"

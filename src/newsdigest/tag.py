@@ -1,0 +1,193 @@
+"""Tags: regions from the gazetteer, topics from the taxonomy, keywords by TF-IDF.
+
+The text is tokenised once with jieba (the costliest step of the whole pipeline);
+regions, keywords and the summary all reuse those tokens. Place names are added to
+jieba's dictionary so that they come out as single tokens and can be counted with
+a dict lookup instead of scanning the text thousands of times.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from newsdigest.config import Topic
+
+_ETHNIC = ("蒙古|回|藏|维吾尔|苗|彝|壮|布依|朝鲜|满|侗|瑶|白|土家|哈尼|哈萨克|傣|黎|傈僳|佤|畲|高山|拉祜|水|东乡|纳西|"
+           "景颇|柯尔克孜|土|达斡尔|仫佬|羌|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|塔吉克|怒|乌孜别克|俄罗斯|鄂温克|德昂|"
+           "保安|裕固|京|塔塔尔|独龙|鄂伦春|赫哲|门巴|珞巴|基诺|各")
+_SUFFIX = re.compile(f"(?:(?:{_ETHNIC})族)*(?:自治区|自治州|自治县|自治旗|特别行政区|地区|林区|省|市|盟|州|县|旗)$")
+# Short forms that are ordinary words far more often than places.
+_NOT_PLACES = frozenset({"开发", "高新", "经济", "城关", "中心", "工业", "和平", "长安", "新华", "人民", "解放",
+                         "城区", "郊区", "矿区", "新区", "东区", "西区", "南区", "北区", "市中", "永安", "通道",
+                         "江南", "江北", "河东", "河西", "城中", "宝山", "东方", "平安", "长寿", "清河", "白云",
+                         "安全", "新城", "大同", "明光", "太和", "青山", "和田", "阿里", "东至", "来安", "同心"})
+_MUNICIPAL = {"市辖区", "县"}
+_WORD = re.compile(r"[\u4e00-\u9fff]{2,}|[A-Za-z][A-Za-z0-9+-]{2,}")
+
+
+@dataclass(frozen=True)
+class Place:
+    province: str
+    city: str | None  # None for a province itself
+    level: str  # province | city | county
+
+
+def short_name(name: str) -> str:
+    """浙江省 → 浙江, 阿坝藏族羌族自治州 → 阿坝, 平湖市 → 平湖."""
+    return _SUFFIX.sub("", name)
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    path = resources.files("newsdigest") / "data" / "gazetteer" / name
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _common_words() -> frozenset[str]:
+    """Words jieba's dictionary knows as something other than a place name (合作, 资源)."""
+    import jieba.posseg
+
+    return frozenset(w for w, t in jieba.posseg.dt.word_tag_tab.items() if not t.startswith("ns"))
+
+
+def _add(index: dict[str, list[Place]], form: str, place: Place) -> None:
+    if len(form) >= 2 and place not in index.setdefault(form, []):
+        index[form].append(place)
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> dict[str, list[Place]]:
+    """Surface form → places it may name (full names, and short forms where safe)."""
+    rows = _read_csv("provinces.csv")
+    provinces = {r["code"]: short_name(r["name"]) for r in rows}
+    index: dict[str, list[Place]] = {}
+    for row in rows:
+        prov = provinces[row["code"]]
+        for form in (row["name"], prov):
+            _add(index, form, Place(prov, None, "province"))
+    cities: dict[str, str] = {}
+    for row in _read_csv("cities.csv"):
+        prov = provinces[row["provinceCode"]]
+        city = prov if row["name"] in _MUNICIPAL else short_name(row["name"])
+        cities[row["code"]] = city
+        if row["name"] not in _MUNICIPAL:
+            for form in (row["name"], city):
+                _add(index, form, Place(prov, city, "city"))
+    common = _common_words() | _NOT_PLACES
+    for row in _read_csv("areas.csv"):
+        place = Place(provinces[row["provinceCode"]], cities[row["cityCode"]], "county")
+        _add(index, row["name"], place)
+        short = short_name(row["name"])
+        # Districts (区) keep only their full name: their short forms are common words.
+        if not row["name"].endswith("区") and short not in common and short != row["name"]:
+            _add(index, short, place)
+    return index
+
+
+@dataclass(frozen=True)
+class TagResult:
+    regions: tuple[str, ...]
+    topics: tuple[str, ...]
+    keywords: tuple[str, ...]
+    weights: dict[str, float]  # keyword → weight, reused by the summary
+
+
+# A place name followed by these names a street or a company, not the city (北海街道, 金川集团).
+_NOT_AFTER = frozenset({"街道", "镇", "乡", "村", "路", "街", "社区", "大道", "集团", "集团公司", "公司", "股份", "有限公司"})
+
+
+def _mentions(tokens: list[str]) -> list[list[Place]]:
+    index = gazetteer()
+    found = []
+    for i, tok in enumerate(tokens):
+        places = index.get(tok)
+        if places and (i + 1 == len(tokens) or tokens[i + 1] not in _NOT_AFTER):
+            found.append(places)
+    return found
+
+
+def _place_scores(title_tokens: list[str], body_tokens: list[str]) -> tuple[Counter, Counter]:
+    prov: Counter = Counter()
+    city: Counter = Counter()
+    for tokens, weight in ((title_tokens, 3.0), (body_tokens, 1.0)):
+        for places in _mentions(tokens):
+            if any(p.level == "province" for p in places):  # 吉林, 海南: the province wins
+                prov[places[0].province] += weight
+                continue
+            share = weight / len(places)
+            for p in places:
+                prov[p.province] += share
+                city[(p.province, p.city)] += share
+    return prov, city
+
+
+def regions(title_tokens: list[str], body_tokens: list[str]) -> tuple[str, ...]:
+    """Province and city of the places the article is about, most prominent first."""
+    prov, city = _place_scores(title_tokens, body_tokens)
+    if not city:
+        return tuple(p for p, s in prov.most_common(1) if s >= 2)
+    top = city.most_common(1)[0][1]
+    out: list[str] = []
+    for (p, c), score in city.most_common():
+        if score >= max(2.0, top / 2):
+            out += [p, c]
+    return tuple(dict.fromkeys(out))
+
+
+def topics(text: str, title: str, taxonomy: tuple[Topic, ...]) -> tuple[str, ...]:
+    """Topics whose keywords occur in the title, or at least twice in the text."""
+    scored = []
+    for topic in taxonomy:
+        hits = sum(text.count(k) for k in topic.keywords) + 3 * sum(title.count(k) for k in topic.keywords)
+        if hits >= 2:
+            scored.append((hits, topic.name))
+    return tuple(name for _, name in sorted(scored, key=lambda x: -x[0]))
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> tuple[object, dict[str, float], float, frozenset[str]]:
+    import jieba
+    import jieba.analyse
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    jieba.load_userdict(str(Path(str(resources.files("newsdigest") / "data" / "userdict.txt"))))
+    for form in gazetteer():
+        jieba.add_word(form, freq=2000, tag="ns")
+    idf = jieba.analyse.default_tfidf
+    stop = frozenset(jieba.analyse.default_tfidf.stop_words) | _STOPWORDS
+    return jieba, idf.idf_freq, idf.median_idf, stop
+
+
+_STOPWORDS = frozenset(["我们", "他们", "以及", "一个", "通过", "进行", "目前", "同时", "近年来", "今年", "去年", "已经", "不断", "实现", "推动", "开展", "持续", "进一步", "提升", "加强", "积极", "相关", "表示", "介绍", "记者", "其中", "以上", "方面", "工作", "发展", "建设", "打造", "一批", "全面"])
+
+
+def tokenize(text: str) -> list[str]:
+    jieba, *_ = _jieba()
+    return jieba.lcut(text)  # type: ignore[attr-defined]
+
+
+def keywords(tokens: list[str], count: int) -> dict[str, float]:
+    """TF-IDF over the article's own tokens with jieba's IDF table (what extract_tags does,
+    without cutting the text a second time)."""
+    _, idf, median, stop = _jieba()
+    tf = Counter(t for t in tokens if _WORD.fullmatch(t) and t not in stop and not t.isdigit())
+    total = sum(tf.values()) or 1
+    weights = {w: n / total * idf.get(w, median) for w, n in tf.items()}
+    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:count]
+    return dict(top)
+
+
+def tag(title: str, text: str, taxonomy: tuple[Topic, ...], count: int = 8) -> TagResult:
+    title_tokens = tokenize(title)
+    body_tokens = tokenize(text)
+    weights = keywords(title_tokens + body_tokens, count * 3)
+    return TagResult(regions=regions(title_tokens, body_tokens), topics=topics(text, title, taxonomy),
+                     keywords=tuple(list(weights)[:count]), weights=weights)

@@ -1,0 +1,56 @@
+"""Ingest through the plain pipeline functions: idempotent, and bad input never stops a run."""
+
+import shutil
+from pathlib import Path
+
+from conftest import SEEDS
+
+from newsdigest import pipeline, sources, store
+
+
+def _ingest(cfg, engine, paths):
+    docs, rejected = sources.collect(cfg, [str(p) for p in paths])
+    return pipeline.ingest(cfg, engine, docs, rejected)
+
+
+def test_second_ingest_adds_nothing(cfg, engine) -> None:
+    first = _ingest(cfg, engine, [SEEDS])
+    assert first.documents_in == 5 and first.articles_new >= 5 and not first.rejected
+    before = store.load_articles(engine)
+    second = _ingest(cfg, engine, [SEEDS])
+    assert second.articles_new == 0 and second.already_known == 5
+    assert store.load_articles(engine) == before
+
+
+def test_bad_files_are_rejected_with_reasons_and_good_ones_kept(cfg, engine, tmp_path: Path) -> None:
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    shutil.copy(SEEDS / "002_c5d23d0c87816259.txt", folder / "good.txt")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "blank.txt").write_bytes(b"\n \n\t")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    (folder / "garbage.txt").write_bytes(("金华".encode() + b"\xff\xfe\xfa") * 400)
+    report = _ingest(cfg, engine, [folder, tmp_path / "missing.txt"])
+    reasons = {Path(r.origin).name: r.reason for r in report.rejected}
+    assert reasons == {"empty.txt": "empty file", "blank.txt": "blank file",
+                       "binary.txt": "binary data, not text", "garbage.txt": reasons["garbage.txt"],
+                       "missing.txt": "no such file or folder"}
+    assert "\n" not in "".join(reasons.values())
+    assert [a.origin for a in store.load_articles(engine)] == [str(folder / "good.txt")]
+    assert {r["reason"] for r in store.load_rejects(engine)} == set(reasons.values())
+
+
+def test_exact_reprint_under_another_name_joins_the_story(cfg, engine, tmp_path: Path) -> None:
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    text = (SEEDS / "002_c5d23d0c87816259.txt").read_text(encoding="utf-8")
+    (folder / "a.txt").write_text(text, encoding="utf-8")
+    (folder / "b.txt").write_text(text.replace(",", "，"), encoding="gb18030")
+    report = _ingest(cfg, engine, [folder])
+    stories = {a.story for a in store.load_articles(engine)}
+    assert report.articles_new == 2 and report.duplicates == 1 and len(stories) == 1
+
+
+def test_migrations_are_recorded_once(cfg) -> None:
+    engine = store.connect(cfg.store_url)
+    assert store.migrate(engine) == []
