@@ -1,0 +1,424 @@
+"""The weekly digest: stored articles → a view model → HTML email, plain text, archive.
+
+A week holds the articles FIRST SEEN in it (monitoring semantics: what reached us
+this week), grouped into stories and sectioned by topic. Rendering is
+deterministic: the same stored data gives byte-identical files (no clock reads,
+every ordering has a total tie-break), so a rerun rewrites the same digest.
+
+The HTML is built for mail clients: table layout, CSS inlined at render time (many
+clients drop ``<style>``), no scripts, SVG, external images or fonts, and a fluid
+width capped at 640 px so that it reads on a 375 px phone without media queries.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import css_inline
+import jinja2
+from sqlalchemy import Engine, select
+
+from newsdigest import store
+from newsdigest.config import Config
+from newsdigest.models import StoredArticle
+from newsdigest.store.schema import articles as articles_table
+from newsdigest.store.schema import documents
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+DEFAULT_TZ = "Asia/Shanghai"
+DEFAULT_SUBJECT = "{title} {week} · {count} 条新闻"
+OTHER_TOPIC = "其他"
+TOP_KEYWORDS = 10
+_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
+_CLASS_ATTR = re.compile(r' class="[^"]*"')
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+# Chinese labels of the cleaner's removal kinds; unknown kinds show as they are.
+KIND_LABELS = {"spam": "垃圾链接", "chrome": "页面杂项", "caption": "图片说明", "metadata": "元数据行",
+               "duplicate": "重复句", "banner": "横幅", "boilerplate": "模板文字"}
+
+
+@dataclass(frozen=True)
+class DigestResult:
+    """One rendered week: its texts, where they were written, and its counts."""
+
+    week: str
+    subject: str
+    html: str
+    text: str
+    html_path: Path
+    text_path: Path
+    index_path: Path
+    stories: int
+    articles: int
+
+    @property
+    def paths(self) -> tuple[Path, Path, Path]:
+        return (self.html_path, self.text_path, self.index_path)
+
+
+@dataclass(frozen=True)
+class StoryView:
+    id: str
+    title: str
+    url: str | None
+    source: str
+    also: str  # "新华网、澎湃新闻 (2)" or ""
+    date: str  # "发布 2025-06-03" or "收录 2025-06-05"
+    regions: tuple[str, ...]
+    summary: str
+    count: int
+    continuing: bool  # the story began in an earlier week
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    stories: tuple[StoryView, ...]
+
+
+@dataclass(frozen=True)
+class Bar:
+    keyword: str
+    now: int
+    before: int
+    now_pct: int
+    before_pct: int
+
+
+@dataclass(frozen=True)
+class Coverage:
+    source: str
+    fetched: int
+    articles: int
+    new: int
+    dropped: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Story:
+    id: str
+    origin: StoredArticle
+    members: tuple[StoredArticle, ...]
+
+
+@dataclass
+class _Week:
+    """Everything read from the store for one week."""
+
+    label: str
+    start: datetime
+    end: datetime
+    articles: list[StoredArticle]
+    previous: list[StoredArticle]
+    earlier_stories: set[str] = field(default_factory=set)
+    doc_source: dict[str, str | None] = field(default_factory=dict)  # article id → configured source
+    documents: list[Any] = field(default_factory=list)
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- weeks
+
+
+def _zone(tz: str | None) -> ZoneInfo:
+    return ZoneInfo(tz or DEFAULT_TZ)
+
+
+def iso_week(value: str | None, today: date | None = None, tz: str | None = None) -> tuple[str, datetime, datetime]:
+    """The ISO week "YYYY-Www" and its [start, end) as naive UTC (how first_seen is stored).
+
+    The week runs Monday 00:00 to Monday 00:00 in ``tz`` (the configured timezone);
+    ``value`` None means the week of ``today`` (default: today in ``tz``).
+    """
+    zone = _zone(tz)
+    if value is None:
+        year, week, _ = (today or datetime.now(zone).date()).isocalendar()
+    else:
+        match = _WEEK.match(value.strip())
+        if not match:
+            raise ValueError(f"week must look like 2025-W23, not {value!r}")
+        year, week = int(match[1]), int(match[2])
+    try:
+        monday = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise ValueError(f"{year} has no ISO week {week}") from None
+    start = datetime.combine(monday, datetime.min.time(), zone).astimezone(UTC).replace(tzinfo=None)
+    end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), zone).astimezone(UTC).replace(tzinfo=None)
+    return f"{year}-W{week:02d}", start, end
+
+
+def _local_date(moment: datetime, zone: ZoneInfo) -> date:
+    return moment.replace(tzinfo=UTC).astimezone(zone).date()
+
+
+# ---------------------------------------------------------------- stories
+
+
+def _group(items: Iterable[StoredArticle]) -> list[_Story]:
+    """Articles grouped by their stored story; the origin is the first seen (then published)."""
+    groups: dict[str, list[StoredArticle]] = defaultdict(list)
+    for a in items:
+        groups[a.story].append(a)
+    out = []
+    for story_id, members in sorted(groups.items()):
+        members.sort(key=lambda a: (a.first_seen, a.published or date.max, a.id))
+        out.append(_Story(story_id, members[0], tuple(members)))
+    return out
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only absolute http(s) links reach the digest: never javascript:, data: or file paths."""
+    if not url:
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc or any(c in url for c in " \n\r\t\"'<>"):
+        return None
+    return url
+
+
+def _link(a: StoredArticle) -> str | None:
+    return safe_url(a.url) or safe_url(a.origin)
+
+
+def outlet(a: StoredArticle) -> str:
+    """The outlet that carried an article: its stated source, else the link's host."""
+    if a.source:
+        return a.source
+    link = _link(a)
+    return urlsplit(link).hostname or "来源不详" if link else "来源不详"
+
+
+def _also(story: _Story) -> str:
+    first = outlet(story.origin)
+    counts = Counter(outlet(a) for a in story.members[1:])
+    # a reprint by the origin's own outlet is not "also carried by" anyone else
+    counts.pop(first, None)
+    names = sorted(counts, key=lambda o: (-counts[o], o))
+    return "、".join(f"{o} ({counts[o]})" if counts[o] > 1 else o for o in names)
+
+
+def _story_day(a: StoredArticle, zone: ZoneInfo) -> date:
+    return a.published or _local_date(a.first_seen, zone)
+
+
+def _relevance(story: _Story, topic: str, keywords: dict[str, tuple[str, ...]]) -> int:
+    text = story.origin.title + story.origin.summary + " ".join(story.origin.keywords)
+    return sum(text.count(k) for k in keywords.get(topic, ())) + (topic in story.origin.title)
+
+
+def _primary_topic(story: _Story, order: list[str], keywords: dict[str, tuple[str, ...]]) -> str:
+    topics = [t for t in story.origin.topics if t] or [OTHER_TOPIC]
+    rank = {t: i for i, t in enumerate(order)}
+    return min(topics, key=lambda t: (-_relevance(story, t, keywords), rank.get(t, len(rank)), t))
+
+
+def _view(story: _Story, zone: ZoneInfo, continuing: bool) -> StoryView:
+    a = story.origin
+    when = f"发布 {a.published.isoformat()}" if a.published else f"收录 {_local_date(a.first_seen, zone).isoformat()}"
+    return StoryView(id=story.id, title=a.title, url=_link(a), source=outlet(a), also=_also(story), date=when,
+                     regions=a.regions, summary=a.summary, count=len(story.members), continuing=continuing)
+
+
+def sections(stories: list[_Story], config: Config, zone: ZoneInfo, earlier: set[str]) -> list[Section]:
+    """Stories by primary topic, taxonomy order; ranked by coverage, recency, then relevance."""
+    keywords = {t.name: t.keywords for t in config.topics}
+    order = [t.name for t in config.topics]
+    buckets: dict[str, list[_Story]] = defaultdict(list)
+    for s in stories:
+        buckets[_primary_topic(s, order, keywords)].append(s)
+    names = [n for n in order if n in buckets] + sorted(n for n in buckets if n not in order and n != OTHER_TOPIC)
+    names += [OTHER_TOPIC] if OTHER_TOPIC in buckets else []
+    out = []
+    for name in names:
+        ranked = sorted(buckets[name], key=lambda s: (-len(s.members), -max(_story_day(a, zone) for a in s.members)
+                                                      .toordinal(), -_relevance(s, name, keywords), s.origin.title, s.id))
+        out.append(Section(name, tuple(_view(s, zone, s.id in earlier) for s in ranked)))
+    return out
+
+
+# ---------------------------------------------------------------- keywords and coverage
+
+
+def keyword_bars(now: list[StoredArticle], before: list[StoredArticle], top: int = TOP_KEYWORDS) -> list[Bar]:
+    """The week's top keywords (articles mentioning them) next to the previous week's counts."""
+    this = Counter(k for a in now for k in set(a.keywords))
+    last = Counter(k for a in before for k in set(a.keywords))
+    chosen = sorted(this, key=lambda k: (-this[k], k))[:top]
+    peak = max([this[k] for k in chosen] + [last[k] for k in chosen] + [1])
+    return [Bar(k, this[k], last[k], round(100 * this[k] / peak), round(100 * last[k] / peak)) for k in chosen]
+
+
+def _input_source(origin: str, by_origin: dict[str, str | None]) -> str:
+    """Where a rejected input came from: its document's configured source, else host or folder."""
+    if by_origin.get(origin):
+        return str(by_origin[origin])
+    parts = urlsplit(origin)
+    if parts.scheme in {"http", "https"} and parts.hostname:
+        return parts.hostname
+    return Path(origin).parent.name or "输入"
+
+
+def _short(title: str, limit: int = 24) -> str:
+    return title if len(title) <= limit else title[:limit] + "…"
+
+
+def _removed_line(items: list[StoredArticle]) -> str | None:
+    total: Counter = Counter()
+    for a in items:
+        total.update(a.removed_counts)
+    if not total:
+        return None
+    parts = [f"{KIND_LABELS.get(k, k)} {n} 块" for k, n in sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return "清除 " + "、".join(parts)
+
+
+def coverage(week: _Week, stories: list[_Story]) -> list[Coverage]:
+    """Per configured source: inputs fetched, articles, new stories, and what was dropped and why."""
+    by_origin = {d.origin: d.source for d in week.documents}
+    source_of = {a.id: week.doc_source.get(a.id) or outlet(a) for a in week.articles}
+    origin_of = {s.id: s.origin for s in stories}
+    fetched: Counter = Counter(d.source or _input_source(d.origin, {}) for d in week.documents)
+    dropped: dict[str, list[str]] = defaultdict(list)
+    for r in week.rejects:
+        src = _input_source(r["origin"], by_origin)
+        fetched[src] += r["origin"] not in by_origin  # a fetch error never became a document
+        dropped[src].append(f"{Path(r['origin']).name or r['origin']}: {r['reason']}")
+    per_source: dict[str, list[StoredArticle]] = defaultdict(list)
+    for a in week.articles:
+        per_source[source_of[a.id]].append(a)
+        first = origin_of[a.story]
+        if first.id != a.id:
+            dropped[source_of[a.id]].append(f"重复：《{_short(a.title)}》并入 {outlet(first)} 的同题报道")
+    out = []
+    for src in sorted(set(fetched) | set(per_source) | set(dropped)):
+        items = per_source.get(src, [])
+        removed = _removed_line(items)
+        new = sum(origin_of[a.story].id == a.id and a.story not in week.earlier_stories for a in items)
+        out.append(Coverage(src, fetched.get(src, 0) or len({a.origin for a in items}), len(items), new,
+                            tuple(dropped.get(src, [])) + ((removed,) if removed else ())))
+    return out
+
+
+# ---------------------------------------------------------------- store reads
+
+
+def _read_week(engine: Engine, label: str, start: datetime, end: datetime) -> _Week:
+    week = _Week(label, start, end, store.load_articles(engine, start, end),
+                 store.load_articles(engine, start - timedelta(days=7), start))
+    story_ids = sorted({a.story for a in week.articles})
+    with engine.connect() as conn:
+        if story_ids:
+            q = select(articles_table.c.id).where(articles_table.c.id.in_(story_ids),
+                                                  articles_table.c.first_seen < start)
+            week.earlier_stories = set(conn.scalars(q))
+        q2 = (select(articles_table.c.id, documents.c.source)
+              .join(documents, documents.c.id == articles_table.c.document_id)
+              .where(articles_table.c.first_seen >= start, articles_table.c.first_seen < end))
+        week.doc_source = {r.id: r.source for r in conn.execute(q2)}
+        q3 = (select(documents.c.origin, documents.c.source, documents.c.status)
+              .where(documents.c.first_seen >= start, documents.c.first_seen < end).order_by(documents.c.origin))
+        week.documents = list(conn.execute(q3))
+    week.rejects = sorted(store.load_rejects(engine, start, end), key=lambda r: (r["origin"], r["reason"]))
+    return week
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _env(config: Config | None = None) -> jinja2.Environment:
+    folder = Path(config.get("digest", "templates", "") or TEMPLATES) if config else TEMPLATES
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), undefined=jinja2.StrictUndefined,
+                              autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def inline_css(html: str) -> str:
+    """Move the ``<style>`` rules onto the elements, then drop the now useless class names."""
+    inlined = css_inline.inline(html, keep_style_tags=False, load_remote_stylesheets=False)
+    return _CLASS_ATTR.sub("", inlined)
+
+
+def subject_of(config: Config, label: str, count: int) -> str:
+    template = str(config.get("digest", "subject", "") or DEFAULT_SUBJECT)
+    title = str(config.get("digest", "title", "") or "产教融合周报")
+    try:
+        return template.format(title=title, week=label, count=count)
+    except (KeyError, IndexError, ValueError):
+        return DEFAULT_SUBJECT.format(title=title, week=label, count=count)
+
+
+def _days(start: datetime, zone: ZoneInfo) -> str:
+    first = _local_date(start, zone)
+    return f"{first.isoformat()} – {(first + timedelta(days=6)).isoformat()}"
+
+
+def model(config: Config, week: _Week) -> dict[str, Any]:
+    """The view model both templates render: plain values only."""
+    zone = _zone(config.get("digest", "timezone"))
+    stories = _group(week.articles)
+    removed: Counter = Counter()
+    for a in week.articles:
+        removed.update(a.removed_counts)
+    new_stories = [s for s in stories if s.id not in week.earlier_stories]
+    counts = {"stories": len(stories), "new_stories": len(new_stories), "articles": len(week.articles),
+              "outlets": len({outlet(a) for a in week.articles}), "duplicates": len(week.articles) - len(stories),
+              "spam": removed.get("spam", 0), "chrome": removed.get("chrome", 0),
+              "removed": sum(removed.values())}
+    return {"title": str(config.get("digest", "title", "") or "产教融合周报"), "week": week.label,
+            "days": _days(week.start, zone), "counts": counts,
+            "subject": subject_of(config, week.label, len(stories)),
+            "sections": sections(stories, config, zone, week.earlier_stories),
+            "bars": keyword_bars(week.articles, week.previous), "coverage": coverage(week, stories)}
+
+
+def render(config: Config, view: dict[str, Any]) -> tuple[str, str]:
+    """HTML (CSS inlined) and plain text of one week's view model."""
+    env = _env(config)
+    html = inline_css(env.get_template("digest.html.j2").render(**view))
+    return html, env.get_template("digest.txt.j2").render(**view)
+
+
+def render_index(config: Config, folder: Path) -> str:
+    """The archive page: every week in the folder, newest first, titled as its digest is."""
+    weeks = []
+    for path in sorted(folder.glob("*-W*.html"), reverse=True):
+        found = _TITLE.search(path.read_text(encoding="utf-8"))
+        weeks.append({"week": path.stem, "html": path.name, "text": path.with_suffix(".txt").name,
+                      "title": htmllib.unescape(found[1]) if found else path.stem})
+    title = str(config.get("digest", "title", "") or "产教融合周报")
+    return inline_css(_env(config).get_template("index.html.j2").render(title=title, weeks=weeks))
+
+
+def _write(path: Path, content: str) -> None:
+    """Write through a temporary file so a reader never sees half a digest."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(content, encoding="utf-8", newline="\n")
+    tmp.replace(path)
+
+
+def build(config: Config, engine: Engine, week: str | None) -> DigestResult:
+    """Render one ISO week (default: this week) into STATE/digests/ and refresh the index."""
+    label, start, end = iso_week(week, tz=config.get("digest", "timezone"))
+    view = model(config, _read_week(engine, label, start, end))
+    html, text = render(config, view)
+    folder = config.state_dir / "digests"
+    folder.mkdir(parents=True, exist_ok=True)
+    html_path, text_path, index_path = folder / f"{label}.html", folder / f"{label}.txt", folder / "index.html"
+    _write(html_path, html)
+    _write(text_path, text)
+    _write(index_path, render_index(config, folder))
+    return DigestResult(week=label, subject=view["subject"], html=html, text=text, html_path=html_path,
+                        text_path=text_path, index_path=index_path, stories=view["counts"]["stories"],
+                        articles=view["counts"]["articles"])
