@@ -1,12 +1,378 @@
 """Text cleaning: strip link-farm spam, site chrome, captions, metadata lines, repeats;
-repair paragraphs broken by print layout.  (Placeholder: the cleaning issue fills it in.)"""
+repair paragraphs broken by print layout.
+
+Every line is classified once by shape (never by listing known spam strings), the
+metadata lines feed ``Cleaned.meta``, broken lines are joined again, and repeated
+sentences are dropped through a shingle index (linear in the text, not quadratic
+over paragraphs).  The whole pass runs to a fixpoint so cleaning is idempotent.
+"""
 
 from __future__ import annotations
 
-from newsdigest.models import Cleaned
+import itertools
+import re
+from dataclasses import dataclass, replace
+
+from newsdigest import meta as m
+from newsdigest.models import Cleaned, Meta, Removed
+
+TEXT, BYLINE = "", "byline"  # block kinds that stay in the text (a byline only on print pages)
+_SENT_END = "。！？!?…”」』）)】"
+_CLAUSE_PUNCT = re.compile(r"[,，、;；:：]")
+_SENT_PUNCT = re.compile(r"[。！？!?]")
+# A section subhead: two short phrases split by one comma or space (``资源整合,打破…边界``).
+_SUBHEAD = re.compile(r"^[^,，、;；:：。！？\s]{2,8}[,， ][^,，、;；:：。！？\s]{2,16}$")
+_WS = re.compile(r"[ \t\u00a0\u2002\u2003\u3000\ufeff\u200b]+")
+
+# --- spam: short query-like cells separated by bars, glued to domains, or headed lists ---
+_CELL_SEP = re.compile(r"\s*[|｜丨¦]\s*|\s+/\s+|\s{2,}|\u3000+")
+_SPAMMY = re.compile(
+    r"什么|怎么|为什么|为啥|咋办|吗$|意思|原因|哪里|哪个|哪些|多少钱|是谁|好不好|能不能|属相|生肖|星座|"
+    r"彩票|时时彩|开奖|六合彩|娱乐城|博彩|赌场|棋牌|成人|无码|毛片|黄片|[Aa][Vv](?:在线|片)|一区|二区|在线观看|"
+    r"免费下载|下载安装|官方版|资料下载|"
+    r"[a-z0-9][a-z0-9-]*\.(?:com|cn|net|org|cc|top|xyz|info|vip|me|tv|site|shop|club|wang)\b|https?://",
+    re.I,
+)
+_NUMERIC = re.compile(r"^[\d.,%％+\-~～:/年月日万亿元个人次]+$")
+_INJECTED = re.compile(r"^\S{0,12}(?:时时彩|彩票|开奖结果|六合彩|娱乐城|博彩|棋牌|赌场|官方版|下载安装)\S{0,12}\s+(?=\S)")
+_LIST_HEAD = re.compile(
+    r"^[【\[]?(相关搜索|热门搜索|热搜|热门推荐|相关推荐|猜你喜欢|热门标签|相关标签|标签|友情链接|"
+    r"相关阅读|相关新闻|相关文章|推荐阅读|延伸阅读|精彩推荐|热点推荐|热门文章|点击排行|阅读排行)[】\]]?\s*[:：]?"
+)
+_LIST_CHROME = frozenset(["相关阅读", "相关新闻", "相关文章", "推荐阅读", "延伸阅读", "精彩推荐", "热点推荐", "热门文章", "点击排行", "阅读排行"])
+
+# --- chrome: breadcrumbs, share bars, print/close, prev/next, copyright, counters, font bars ---
+_CRUMB = re.compile(r"^(?:当前位置|您的位置|你的位置|您现在的位置|现在的位置|所在位置|當前位置|您當前的位置)\s*[:：]?|^首[页頁]\s*(?:>|»|›|＞|→|/)")
+_CRUMB_SEP = re.compile(r"\s*(?:>>|>|»|›|＞|→|/)\s*")
+_CHROME = re.compile(
+    r"^(?:(?:上一篇|下一篇|上一条|下一条|上一页|下一页|返回列表|返回首页|返回顶部)|(?:分享到|分享至|分享)\s*[:：]|"
+    r"扫一扫|扫描二维码|用手机扫描|手机扫码|【?\s*(?:打印本页|打印此文|打印文章|关闭窗口|关闭本页|收藏本页|加入收藏|我要纠错|纠错)|"
+    r"【?\s*字体\s*[:：]?|字号\s*[:：]|Copyright|版权所有|©|ⓒ|主办单位|承办单位|技术支持|网站地图|联系我们|关于我们|免责声明|"
+    r"[(（]?完[)）]$|[·•]\S{1,8}[·•]$)",
+    re.I,
+)
+_CHROME_ANY = re.compile(
+    r"ICP备|ICP证|公网安备|版权所有|Copyright\s*©|【打印|【关闭|在手机打开|\s大\s+中\s+小\b|关注新华网|【纠错】|"
+    r"(?:浏览|阅读|点击|被阅)(?:次数|量|数)\s*[:：]"
+)
+_COUNTER_ONLY = re.compile(r"^(?:(?:本文被阅次数|浏览量|浏览次数|阅读量|阅读次数|阅读数|点击数|点击量|点击率|访问量|人气|字号|字体|打印)[:：]\s*\S*\s*)+$")
+
+# --- captions ---
+_CAPTION = re.compile(r"^(?:[▲△▼■◆]|图为|图片为|上图|下图|左图|右图|图\d+[:：\s]|[(（]?(?:图片来源|图片由|供图|摄影[:：]))")
+_CAPTION_TAIL = re.compile(r"[(（](?:\S{0,12}\s)?\S{2,8}\s?摄[)）]$")
+
+# --- duplicates ---
+_SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]*[”’」』)）]?")
+_NORM = re.compile(r"[\W_]+")
+_FILLER = re.compile(r"^(?:据了解|据悉|据介绍|此外|同时|另外|其中|为了|为)")
+_SHINGLE = 4
+
+
+@dataclass
+class _Block:
+    text: str
+    kind: str = TEXT
+    removed: str = ""  # text taken out of a kept block (spam cells, credits)
 
 
 def clean(text: str) -> Cleaned:
     """Clean one document's text into paragraphs, recording every removed block."""
-    paragraphs = tuple(line.strip() for line in text.splitlines() if line.strip())
-    return Cleaned(paragraphs=paragraphs)
+    result = _clean_once(text)
+    for _ in range(3):  # joins and removals can expose new ones once; stop at the fixpoint
+        again = _clean_once("\n".join(result.paragraphs))
+        if again.paragraphs == result.paragraphs:
+            break
+        result = Cleaned(again.paragraphs, result.removed + again.removed, m.merge(result.meta, again.meta))
+    return result
+
+
+def _clean_once(text: str) -> Cleaned:
+    lines = [line for line in (_WS.sub(" ", raw).strip() for raw in text.splitlines()) if line]
+    blocks = [_Block(line) for line in lines]
+    found = Meta()
+    found = _classify(blocks, found)
+    _channel_names(blocks)
+    _caption_fragments(blocks)
+    multi = _print_page(blocks)
+    found = _bylines(blocks, found, multi)
+    found = _credits(blocks, found)
+    header = [] if multi else _header(blocks)
+    if header:
+        found = replace(found, title=header[0].text)
+        for sub in header[1:]:
+            sub.kind = "subtitle"
+    paragraphs = _join(blocks, {id(b) for b in header})
+    removed = [Removed(b.kind, b.text) for b in blocks if b.kind not in (TEXT, BYLINE)]
+    removed += [Removed(kind, part) for b in blocks for kind, part in _split_removed(b.removed)]
+    paragraphs, dups = _dedupe(paragraphs)
+    return Cleaned(tuple(paragraphs), tuple(removed + dups), found)
+
+
+def _split_removed(removed: str) -> list[tuple[str, str]]:
+    return [tuple(item.split("\0", 1)) for item in removed.split("\1") if item]  # type: ignore[misc]
+
+
+def _note(block: _Block, kind: str, text: str) -> None:
+    block.removed += f"{kind}\0{text}\1"
+
+
+# --- classification --------------------------------------------------------------------
+
+
+def _classify(blocks: list[_Block], found: Meta) -> Meta:
+    list_kind, list_left = "", 0
+    for block in blocks:
+        line = block.text
+        if list_left and len(line) <= 40 and not line.endswith(tuple("。！？!?")):
+            block.kind, list_left = list_kind, list_left - 1
+            continue
+        list_left = 0
+        if head := _LIST_HEAD.match(line):
+            list_kind = "chrome" if head.group(1) in _LIST_CHROME else "spam"
+            block.kind, list_left = list_kind, 30
+            continue
+        kind, fields = _line_kind(line)
+        if fields is not None:
+            found = m.merge(found, fields)
+        if kind:
+            block.kind = kind
+        else:
+            _strip_spam(block)
+    return found
+
+
+def _line_kind(line: str) -> tuple[str, Meta | None]:
+    """The removal kind of one whole line ('' keeps it) and metadata it carries."""
+    if (_CAPTION.match(line) and len(line) <= 150) or (len(line) <= 60 and _CAPTION_TAIL.search(line)):
+        return "caption", None
+    if m.is_date_line(line):
+        return "metadata", Meta(published=m.parse_date(line))
+    fields = _metadata_fields(line)
+    if fields is not None:
+        return ("chrome" if _COUNTER_ONLY.match(line) else "metadata"), fields
+    if _is_chrome(line):
+        return "chrome", None
+    return "", None
+
+
+def _metadata_fields(line: str) -> Meta | None:
+    bare = line.strip("【】[] ")
+    if len(bare) > 150 or bare.endswith(("。", "！", "？")):
+        return None
+    fields = m.parse_fields(bare)
+    if fields is None:
+        return None
+    parts = m.LABEL.split(bare)
+    if (len(parts[0]) > 20 and not m.parse_date(parts[0])) or any(len(v.strip()) > 50 for v in parts[2::2]):
+        return None  # a label inside prose, not a metadata line
+    return fields
+
+
+def _is_chrome(line: str) -> bool:
+    if len(line) <= 100 and (_CRUMB.match(line) or _CHROME.match(line)):
+        return True
+    return len(line) <= 80 and not _SENT_PUNCT.search(line[-1:]) and bool(_CHROME_ANY.search(line))
+
+
+def _strip_spam(block: _Block) -> None:
+    """Mark a link-farm line as spam, or cut link-farm cells out of a line that has prose too."""
+    line = block.text
+    if inj := _INJECTED.match(line):
+        _note(block, "spam", inj.group(0).strip())
+        line = block.text = line[inj.end():]
+    cells = [c.strip() for c in _CELL_SEP.split(line) if c.strip()]
+    if len(cells) < 3 and not _SENT_PUNCT.search(line):
+        cells = line.split(" ")
+    if len(cells) < 3:
+        return
+    short = [c for c in cells if len(c) <= 40]
+    spammy = sum(1 for c in short if _SPAMMY.search(c))
+    numeric = any(_NUMERIC.match(c) for c in cells)
+    long_cells = [c for c in cells if len(c) > 40]
+    farm = len(short) >= 3 and spammy >= max(2, len(short) / 2)
+    farm = farm or (len(cells) >= 8 and not numeric and not long_cells and sum(map(len, cells)) / len(cells) >= 4)
+    if farm and long_cells:
+        _note(block, "spam", " | ".join(short))
+        block.text = "\n".join(long_cells)
+    elif farm:
+        block.kind = "spam"
+    elif len(cells) >= 6 and not numeric and not long_cells and max(map(len, cells)) <= 6:
+        block.kind = "chrome"  # a navigation bar
+
+
+def _channel_names(blocks: list[_Block]) -> None:
+    """Short lines naming a section that the breadcrumb also names (``媒体大医``) are chrome."""
+    crumbs = {seg.strip(" :：") for b in blocks if b.kind == "chrome" and _CRUMB.match(b.text)
+              for seg in _CRUMB_SEP.split(_CRUMB.sub("", b.text))[:-1]}
+    for block in blocks:
+        if block.kind == TEXT and len(block.text) <= 12 and block.text in crumbs:
+            block.kind = "chrome"
+
+
+def _caption_fragments(blocks: list[_Block]) -> None:
+    """Print captions broken around an unfinished ``▲…`` line: short neighbours ending in 。."""
+    for i, block in enumerate(blocks):
+        if block.kind != "caption" or block.text.endswith(tuple(_SENT_END)):
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(blocks) and blocks[j].kind == TEXT and len(blocks[j].text) <= 30 \
+                    and blocks[j].text.endswith("。") and not _CLAUSE_PUNCT.search(blocks[j].text):
+                blocks[j].kind = "caption"
+
+
+# --- bylines, credits, header ----------------------------------------------------------
+
+
+def _is_titleish(text: str) -> bool:
+    return len(text) <= 60 and not text.endswith(tuple("。！？!?；;"))
+
+
+def _print_page(blocks: list[_Block]) -> bool:
+    """Several ``title / bare-name byline`` pairs: a print page of many articles."""
+    kept = [b for b in blocks if b.kind == TEXT]
+    pairs = sum(1 for a, b in itertools.pairwise(kept)
+                if _is_titleish(a.text) and m.parse_byline(b.text) and not m.LABEL.search(b.text))
+    return pairs >= 2
+
+
+def _bylines(blocks: list[_Block], found: Meta, multi: bool) -> Meta:
+    for block in blocks:
+        if block.kind != TEXT or not (names := m.parse_byline(block.text)):
+            continue
+        block.kind = BYLINE if multi else "metadata"
+        if not multi:
+            found = m.merge(found, Meta(authors=names))
+    return found
+
+
+def _credits(blocks: list[_Block], found: Meta) -> Meta:
+    kept = [b for b in blocks if b.kind == TEXT]
+    for block in kept[:3]:
+        if lead := m.parse_lead_credit(block.text):
+            _note(block, "metadata", lead[0].strip())
+            block.text = block.text[len(lead[0]):]
+            found = m.merge(found, lead[1])
+    if kept and (credit := m.parse_credit(kept[-1].text)):
+        _note(kept[-1], "metadata", credit[0].strip())
+        kept[-1].text = kept[-1].text[: -len(credit[0])].rstrip()
+        found = m.merge(found, credit[1])
+    return found
+
+
+def _header(blocks: list[_Block]) -> list[_Block]:
+    """Title (and subtitles) at the head: short lines before the first metadata line or byline."""
+    head: list[_Block] = []
+    for block in blocks:
+        if block.kind == TEXT:
+            if not _is_titleish(block.text) or len(head) == 3:
+                return []
+            head.append(block)
+        elif block.kind == "metadata" and head:
+            return head
+    return []
+
+
+# --- joining lines broken by print layout ----------------------------------------------
+
+
+def _join(blocks: list[_Block], header: set[int]) -> list[str]:
+    out: list[str] = []
+    kept = [b for b in blocks if b.kind in (TEXT, BYLINE) and b.text]
+    adjacent = _adjacency(blocks)
+    open_ = False  # may the last paragraph be continued by the next kept line?
+    for i, block in enumerate(kept):
+        if open_ and id(block) in adjacent and block.kind == TEXT and _continues(block.text, kept[i + 1:i + 2]):
+            out[-1] += block.text
+        else:
+            out.append(block.text)
+        open_ = block.kind == TEXT and id(block) not in header and (len(out) > 1 or i > 0) and _unfinished(out[-1])
+    return out
+
+
+def _adjacency(blocks: list[_Block]) -> set[int]:
+    """Kept blocks with nothing but blank lines, spam or captions since the previous kept one."""
+    out: set[int] = set()
+    clear = False
+    for block in blocks:
+        if block.kind in (TEXT, BYLINE) and block.text:
+            if clear:
+                out.add(id(block))
+            clear = True
+        elif block.kind not in ("spam", "caption"):
+            clear = False
+    return out
+
+
+def _unfinished(text: str) -> bool:
+    """A line cut mid-sentence: no closing punctuation, and long or mid-clause."""
+    if text.endswith(tuple(_SENT_END)) or _SUBHEAD.match(text):
+        return False
+    return len(text) >= 30 or bool(_CLAUSE_PUNCT.search(text) or _SENT_PUNCT.search(text))
+
+
+def _continues(text: str, after: list[_Block]) -> bool:
+    """``text`` continues the previous line unless it is a subhead or the next article's title."""
+    if after and after[0].kind == BYLINE:
+        return False
+    if text.startswith(("——", "一是", "二是", "三是", "（", "(")) or re.match(r"^\d+[、.．]", text):
+        return False
+    if _SUBHEAD.match(text):
+        return False
+    return not (len(text) <= 25 and not _SENT_PUNCT.search(text) and not _CLAUSE_PUNCT.search(text))
+
+
+# --- repeated sentences and clauses ----------------------------------------------------
+
+
+def _dedupe(paragraphs: list[str]) -> tuple[list[str], list[Removed]]:
+    """Drop sentences that (nearly) repeat an earlier one, and clauses repeated back to back."""
+    index: dict[str, int] = {}
+    removed: list[Removed] = []
+    out: list[str] = []
+    sid = 0
+    for para in paragraphs:
+        kept: list[str] = []
+        for sentence in _SENTENCE.findall(para) or [para]:
+            sentence = _repeated_clause(sentence, removed)
+            shingles = _shingles(sentence)
+            if shingles and _seen(shingles, index):
+                removed.append(Removed("duplicate", sentence))
+                continue
+            sid += 1
+            for s in shingles:
+                index.setdefault(s, sid)
+            kept.append(sentence)
+        if kept:
+            out.append("".join(kept))
+    return out, removed
+
+
+def _shingles(sentence: str) -> set[str]:
+    norm = _FILLER.sub("", _NORM.sub("", sentence))
+    if len(norm) < 12:
+        return set()
+    return {norm[i:i + _SHINGLE] for i in range(len(norm) - _SHINGLE + 1)}
+
+
+def _seen(shingles: set[str], index: dict[str, int]) -> bool:
+    hits: dict[int, int] = {}
+    for s in shingles:
+        if (owner := index.get(s)) is not None:
+            hits[owner] = hits.get(owner, 0) + 1
+    return bool(hits) and max(hits.values()) >= 0.7 * len(shingles)
+
+
+_CLAUSES = re.compile(r"[^,，]+[,，]?")
+
+
+def _repeated_clause(sentence: str, removed: list[Removed]) -> str:
+    clauses = _CLAUSES.findall(sentence)
+    if len(clauses) < 2:
+        return sentence
+    kept = [clauses[0]]
+    for clause in clauses[1:]:
+        if len(clause) >= 8 and clause.rstrip(",，") == kept[-1].rstrip(",，"):
+            removed.append(Removed("duplicate", clause))
+        else:
+            kept.append(clause)
+    return "".join(kept)

@@ -1,9 +1,192 @@
-"""Article metadata: title, published date, source outlet, authors.
-(Placeholder: first paragraph is the title.)"""
+"""Article metadata: parsing dates, sources, bylines and credits out of text lines, and
+resolving one article's final title/date/source/authors.
+
+The parsers here are shared by ``clean`` (metadata lines of a whole document),
+``split`` (per-article bylines on print pages) and ``extract`` (HTML pages).
+No jieba here: everything is precompiled regexes over single lines.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from datetime import date
+
 from newsdigest.models import Cleaned, Meta
+
+# Dates: 2025-06-04, 2025/8/7, 2025.6.4, 2025年6月4日 (time after it is ignored).
+_DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*日?")
+_DATE_ONLY = re.compile(
+    r"^[\[【(（]?\s*((?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)"
+    r"(?:\s*(?:星期|周)[一二三四五六日天])?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?\s*[\]】)）]?$"
+)
+# Labels of metadata fields, longest first so 稿件来源 wins over 来源.
+_LABELS = (
+    "发布时间|发布日期|发表时间|发表日期|更新时间|最后更新|上传时间|日期|时间|"
+    "稿件来源|信息来源|新闻来源|文章来源|消息来源|来源|出处|"
+    "作者|撰稿|撰文|文字|记者|通讯员|摄影|图片|"
+    "责任编辑|责编|编辑|审核|审校|校对|"
+    "本文被阅次数|浏览量|浏览次数|阅读量|阅读次数|阅读数|点击数|点击量|点击率|访问量|人气|"
+    "字号|字体|打印"
+)
+LABEL = re.compile(rf"(?<![\w])({_LABELS})\s*[:：]\s*")
+_DATE_LABELS = frozenset(["发布时间", "发布日期", "发表时间", "发表日期", "更新时间", "上传时间", "日期", "时间"])
+_SOURCE_LABELS = frozenset(["稿件来源", "信息来源", "新闻来源", "文章来源", "消息来源", "来源", "出处"])
+_AUTHOR_LABELS = frozenset(["作者", "撰稿", "撰文", "文字", "记者", "通讯员"])
+_EDITOR_LABELS = frozenset(["责任编辑", "责编", "编辑"])
+_BOOK = re.compile(r"《([^》]{2,20})》")
+_ROLE = re.compile(r"^(?:本报|本台|本网|特约|见习|实习)?(?:记者|通讯员|实习生|摄影|摄|文/图|文／图|图/文|文|图|撰稿|作者)[:：]?$")
+_ORG_ROLE = re.compile(r"^(\S{2,20}?)(?:记者|通讯员)(\S{2,4})$")
+_NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+_SPLIT_NAMES = re.compile(r"[\s、,，/／;；]+")
+# Common surnames: a bare-name print byline must start with one, or any two short words pass.
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪"
+    "范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜"
+    "倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房"
+    "滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙"
+    "荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权"
+    "强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印"
+    "逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+)
+_COMPOUND = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "令狐", "夏侯")
+_CREDIT = re.compile(r"\s*[(（]([^()（）]{2,40})[)）]\s*$")
+_BENBAOXUN = re.compile(r"^(?:本报|本台|本网|新华社|中新网|央广网)?[^()（）]{0,12}讯\s*[(（]([^()（）]{2,40})[)）]\s*")
+_OUTLET = re.compile(r"(?:日报|晚报|早报|时报|商报|青年报|工人报|报社|报|新闻网|网|电视台|广播电台|新闻社|通讯社|社|客户端|融媒体中心|传媒集团)$")
+_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*")
+_CLAUSE = re.compile(r"[,，;；:：]")
+_LEAD_IN = re.compile(r"^(?:据|根据|记者|近日|日前|目前|今年|去年|本报讯|近年来|\d+月\d+日)|(?:消息|获悉|了解到|报道|后|时|前|中|期间|以来)$")
+
+
+def parse_date(text: str) -> date | None:
+    """The first valid calendar date in ``text``, or None."""
+    for m in _DATE.finditer(text):
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            continue
+    return None
+
+
+def is_date_line(line: str) -> bool:
+    return bool(_DATE_ONLY.match(line.strip()))
+
+
+def is_name(word: str, strict: bool = True) -> bool:
+    """A plausible Chinese personal name; ``strict`` also wants a known surname."""
+    if not _NAME.match(word) or (strict and len(word) > 3 and not word.startswith(_COMPOUND)):
+        return False
+    return not strict or word[0] in _SURNAMES or word.startswith(_COMPOUND)
+
+
+def names_in(value: str, strict: bool = False) -> tuple[str, ...]:
+    """Names in a field value like ``张三 李四`` or ``张三、李四``."""
+    words = [w for w in _SPLIT_NAMES.split(value.strip()) if w]
+    return tuple(w for w in words if is_name(w, strict) or (not strict and 2 <= len(w) <= 12 and w.isalnum()))
+
+
+def parse_byline(line: str) -> tuple[str, ...] | None:
+    """Author names when ``line`` is a byline (``记者 X 通讯员 Y``, ``X Y``), else None."""
+    words = line.replace("\u3000", " ").split()
+    if not words or len(line) > 60:
+        return None
+    names: list[str] = []
+    has_role = False
+    for word in words:
+        if _ROLE.match(word):
+            has_role = True
+        elif (m := _ORG_ROLE.match(word)) and is_name(m.group(2), strict=False):
+            has_role = True
+            names.append(m.group(2))
+        elif is_name(word) or (has_role and is_name(word, strict=False)):
+            names.append(word)
+        else:
+            return None
+    # bare names need two of them: one lone name is as likely a heading word
+    return tuple(names) if names and (has_role or len(names) >= 2) else None
+
+
+def parse_fields(line: str) -> Meta | None:
+    """Fields of a labelled metadata line (``发布时间:… 来源:…``), None when it has no label."""
+    parts = LABEL.split(line)
+    if len(parts) < 3:
+        return None
+    found: dict = {"published": parse_date(parts[0])}
+    for label, value in zip(parts[1::2], parts[2::2], strict=True):
+        value = value.strip(" |/·　")
+        if label in _DATE_LABELS and not found["published"]:
+            found["published"] = parse_date(value)
+        elif label in _SOURCE_LABELS and value and "source" not in found:
+            found["source"] = source_of(value)
+            found["published"] = found["published"] or parse_date(value)
+        elif label in _AUTHOR_LABELS and value:
+            found["authors"] = found.get("authors", ()) + names_in(value)
+        elif label in _EDITOR_LABELS and value:
+            found["editor"] = (names_in(value) or (None,))[0]
+    return Meta(**{k: v for k, v in found.items() if v})
+
+
+def source_of(value: str) -> str | None:
+    """The outlet named in a source value: ``《工人日报》2025年…`` → 工人日报, ``大连日报 …`` → 大连日报."""
+    if m := _BOOK.search(value):
+        return m.group(1)
+    word = re.split(r"[\s|/,，]+", value.strip(" 【】[]"))[0]
+    word = _DATE.sub("", word).strip()
+    return word[:30] or None
+
+
+def parse_credit(text: str) -> tuple[str, Meta] | None:
+    """A closing credit ``(温州日报 徐成子)`` / ``(合肥晚报记者 吴海涛)``: (its text, what it says)."""
+    m = _CREDIT.search(text)
+    if not m:
+        return None
+    found = _credit_meta(m.group(1))
+    return (m.group(0), found) if found else None
+
+
+def parse_lead_credit(text: str) -> tuple[str, Meta] | None:
+    """A leading ``本报讯(记者 X)``: (its text, what it says)."""
+    m = _BENBAOXUN.match(text)
+    if not m:
+        return None
+    found = _credit_meta(m.group(1))
+    return (m.group(0), found) if found else None
+
+
+def _credit_meta(inner: str) -> Meta | None:
+    words = inner.replace("\u3000", " ").split()
+    source = None
+    if words and (m := re.match(r"^(\S+?)(?:记者|通讯员)$", words[0])) and _OUTLET.search(m.group(1)):
+        source, words = m.group(1), words[1:]
+    elif words and (m := _ORG_ROLE.match(words[0])) and _OUTLET.search(m.group(1)):
+        source, words = m.group(1), [m.group(2), *words[1:]]
+    elif len(words) >= 2 and _OUTLET.search(words[0]) and not is_name(words[0]):
+        source, words = words[0], words[1:]
+    if not words:
+        return None
+    names = parse_byline(" ".join(words)) or (tuple(words) if all(is_name(w, strict=False) for w in words) else None)
+    if not names:
+        return None
+    return Meta(source=source, authors=names)
+
+
+def merge(first: Meta, second: Meta) -> Meta:
+    """Fields of ``first``, filled in from ``second`` where missing; authors accumulate."""
+    authors = first.authors + tuple(a for a in second.authors if a not in first.authors)
+    return Meta(title=first.title or second.title, published=first.published or second.published,
+                source=first.source or second.source, authors=authors, editor=first.editor or second.editor)
+
+
+def derive_title(paragraphs: tuple[str, ...]) -> str | None:
+    """A short title from the lead sentence when a text has none: its first main clause."""
+    if not paragraphs:
+        return None
+    lead = (_SENTENCE.findall(paragraphs[0]) or [paragraphs[0]])[0].strip("。！？!? ")
+    clauses = [c.strip() for c in _CLAUSE.split(lead) if c.strip()]
+    for clause in clauses:
+        if 8 <= len(clause) <= 30 and not _LEAD_IN.search(clause):
+            return clause
+    return lead[:30] or None
 
 
 def finalize(piece: Cleaned, page: Meta, hints: Meta) -> tuple[Meta, tuple[str, ...]]:
@@ -12,10 +195,17 @@ def finalize(piece: Cleaned, page: Meta, hints: Meta) -> tuple[Meta, tuple[str, 
     ``piece.meta`` (from its own title/byline) wins over ``page`` (metadata lines of the
     whole document), which wins over ``hints`` (feed item title, HTML metadata).
     """
+    info = merge(merge(piece.meta, page), hints) if piece.meta.authors else merge(piece.meta, merge(page, hints))
+    if piece.meta.authors:  # a piece's own byline names its authors, not the page's
+        info = replace(info, authors=piece.meta.authors)
     paragraphs = piece.paragraphs
-    title = piece.meta.title or hints.title
-    if not title and paragraphs:
-        title, paragraphs = paragraphs[0], paragraphs[1:]
-    return Meta(title=title, published=piece.meta.published or page.published or hints.published,
-                source=piece.meta.source or page.source or hints.source,
-                authors=piece.meta.authors or page.authors or hints.authors), paragraphs
+    title = piece.meta.title or page.title or hints.title
+    if title and paragraphs and _same(paragraphs[0], title):
+        paragraphs = paragraphs[1:]
+    return replace(info, title=title or derive_title(paragraphs)), paragraphs
+
+
+def _same(paragraph: str, title: str) -> bool:
+    squeeze = re.compile(r"[\s\W_]+")
+    a, b = squeeze.sub("", paragraph), squeeze.sub("", title)
+    return bool(a) and (a == b or (len(a) <= 60 and (a in b or b in a)))
