@@ -19,9 +19,10 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from newsdigest import clean, decode, extract, meta, split, store, summarize, tag
+from newsdigest import clean, decode, dedupe, extract, meta, split, store, summarize, tag
 from newsdigest.config import Config
 from newsdigest.models import Article, Document, Meta, Rejected
+from newsdigest.store import stories
 
 _HTML = re.compile(r"^\s*(?:<!doctype html|<html|<\?xml[^>]*>\s*<html|<head|<body)", re.I)
 _NOT_CONTENT = re.compile(r"[\W_]+")
@@ -130,17 +131,11 @@ def _row(config: Config, doc_sha: str, article: Article, seen: datetime) -> dict
     }
 
 
-def assign_stories(engine: Engine, rows: list[dict]) -> int:
-    """Set each row's story: an exact reprint joins the stored (or earlier) story.
-    Returns how many rows joined an existing story."""
-    known = store.story_of_hashes(engine, (r["content_hash"] for r in rows))
-    joined = 0
-    for r in rows:
-        story = known.get(r["content_hash"])
-        joined += story is not None
-        r["story"] = story or r["id"]
-        known.setdefault(r["content_hash"], r["story"])
-    return joined
+def assign_stories(config: Config, engine: Engine, rows: list[dict]) -> list[dedupe.Entry]:
+    """Set each row's story: a near-duplicate (MinHash over cleaned text, or the same
+    content hash) joins the story of its earliest match, stored or earlier in the batch.
+    Returns the story-index entries to write in the batch's transaction."""
+    return stories.assign(engine, rows, dedupe.Settings.from_config(config))
 
 
 def unseen(engine: Engine, docs: Iterable[Document]) -> tuple[list[Document], int]:
@@ -165,7 +160,8 @@ def save(config: Config, engine: Engine, results: list[Processed], seen: datetim
         report.rejected += [res.rejected] if res.rejected else []
         report.removed.update(r.kind for a in res.articles for r in a.removed)
     rows = [row for doc_rows in per_doc for row in doc_rows]
-    report.duplicates = assign_stories(engine, rows)
+    entries = assign_stories(config, engine, rows)
+    report.duplicates = sum(e.story != e.article_id for e in entries)
     with engine.begin() as conn:
         for res, doc_rows in zip(results, per_doc, strict=True):
             reason = res.rejected.reason if res.rejected else None
@@ -174,6 +170,7 @@ def save(config: Config, engine: Engine, results: list[Processed], seen: datetim
                 row["document_id"] = doc_id
         store.add_rejects(conn, [r.rejected for r in results if r.rejected], None, seen)
         store.add_articles(conn, rows)
+        stories.add(conn, entries, dedupe.Settings.from_config(config))
     report.articles_new = len(rows)
     return report
 

@@ -1,0 +1,291 @@
+"""Near-duplicate detection: fingerprints of cleaned text, story matching, story grouping.
+
+Every article gets two fingerprints of its cleaned body: an exact hash, and a MinHash
+signature over character n-gram shingles (5-grams: Chinese has no spaces, and a 5-gram
+of characters is about two words). Both are taken after NFKC (full-width punctuation
+becomes half-width) with punctuation, whitespace and trailing chrome lines dropped, so
+a repost that differs only in those has the same hash.
+
+MinHash is a vectorised numpy implementation (one multiply-add-shift hash per
+permutation over all shingles at once); ``scripts/bench.py`` measures it next to
+datasketch 2.0. Signatures are stored, so the hash family is fixed by ``_SEED`` and
+recorded in ``scheme``: signatures of another scheme are never compared.
+
+Matching is pure: ``match`` takes the batch and the stored entries that share a hash
+or an LSH band key with it (the I/O edge, ``store.stories``, finds those).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from newsdigest.models import StoredArticle
+
+_SEED = 20250601  # fixes the hash family: changing it invalidates stored signatures
+_CONTENT = re.compile(r"[^\W_]+")
+# Short closing lines sites append (editor, source, share/QR prompts); clean removes most,
+# these are what slips through on reposts.
+_TRAILING_CHROME = re.compile(
+    r"^[(（【\[]?\s*(?:责任编辑|责编|编辑|来源|稿件来源|原标题|校对|审核|审校|监制|初审|复审|终审|作者|记者|通讯员|"
+    r"纠错|分享|扫码|扫一扫|关注|转载|声明|本文来源|返回|打印|关闭)"
+)
+_CHROME_MAX = 60
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ``[dedupe]`` section: how similar, over which shingles, within how many days."""
+
+    window_days: int = 60
+    threshold: float = 0.5
+    shingle: int = 5
+    num_perm: int = 128
+
+    @classmethod
+    def from_config(cls, config: Any) -> Settings:
+        get = config.get
+        return cls(window_days=int(get("dedupe", "window_days", 60)), threshold=float(get("dedupe", "threshold", 0.5)),
+                   shingle=int(get("dedupe", "shingle", 5)), num_perm=int(get("dedupe", "num_perm", 128)))
+
+    @property
+    def bands(self) -> tuple[int, int]:
+        return lsh_bands(self.threshold, self.num_perm)
+
+    @property
+    def scheme(self) -> str:
+        bands, rows = self.bands
+        return f"np{_SEED}:k{self.shingle}:p{self.num_perm}:b{bands}x{rows}"
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    content_hash: str
+    signature: np.ndarray  # uint32[num_perm]; empty when the text has no content
+    keys: tuple[int, ...]  # LSH band keys (signed 63-bit, to fit any BIGINT column)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One new article to place in a story."""
+
+    article_id: str
+    text: str
+    day: date  # published, or first seen when undated
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An article in the story index (stored, or just matched)."""
+
+    article_id: str
+    story: str
+    content_hash: str
+    day: date
+    signature: bytes
+    keys: tuple[int, ...]
+    order: int = 0  # ingestion order: ties on ``day`` go to the earlier one
+
+
+@dataclass(frozen=True)
+class Story:
+    """One story as the digest shows it: the origin article and who else carried it."""
+
+    id: str
+    origin: StoredArticle
+    members: tuple[StoredArticle, ...]  # origin first, then by date
+    also: tuple[str, ...]  # outlets other than the origin's, in order of appearance
+    count: int  # number of articles in the story (origin included)
+
+    @property
+    def carried_by(self) -> str:
+        """``"outlet, outlet (N)"`` with N the other articles, or "" for a single article."""
+        return f"{', '.join(self.also)} ({self.count - 1})" if self.count > 1 and self.also else ""
+
+
+# ---- fingerprints -------------------------------------------------------------------
+
+def normalize(text: str) -> str:
+    """Content characters only: NFKC, no punctuation or whitespace, no trailing chrome lines."""
+    lines = [ln.strip() for ln in unicodedata.normalize("NFKC", text).splitlines() if ln.strip()]
+    while lines and len(lines[-1]) <= _CHROME_MAX and _TRAILING_CHROME.match(lines[-1]):
+        lines.pop()
+    return "".join(_CONTENT.findall("".join(lines)))
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(normalize(text).encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(_SEED)
+    a = rng.integers(1, 2**63, size=num_perm, dtype=np.uint64) | np.uint64(1)  # odd multipliers
+    b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)
+    return a, b
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: spreads the n-gram's polynomial hash over all 64 bits."""
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def shingle_hashes(normal: str, k: int) -> np.ndarray:
+    """64-bit hashes of the character k-grams (the whole text when shorter than k)."""
+    codes = np.frombuffer(normal.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    k = min(k, len(codes))
+    n = len(codes) - k + 1
+    h = np.zeros(n, dtype=np.uint64)
+    for i in range(k):  # k shifted views: every n-gram at once
+        h = h * np.uint64(0x100000001B3) ^ codes[i:i + n]
+    return _mix(h)
+
+
+def minhash(hashes: np.ndarray, num_perm: int) -> np.ndarray:
+    """MinHash signature: per permutation the minimum of (a·x + b) >> 32 over all shingles."""
+    a, b = _permutations(num_perm)
+    if hashes.size == 0:
+        return np.empty(0, dtype=np.uint32)
+    values = np.multiply.outer(a, hashes)  # uint64 arrays wrap silently: that is the point
+    values += b[:, None]
+    # The shift is monotonic, so it is applied to the 128 minima, not to every value.
+    return (values.min(axis=1) >> np.uint64(32)).astype(np.uint32)
+
+
+def similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Estimated Jaccard similarity of two signatures."""
+    return float(np.count_nonzero(a == b)) / len(a) if len(a) and len(a) == len(b) else 0.0
+
+
+@lru_cache(maxsize=16)
+def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """Bands × rows: few misses above the threshold matter more than extra candidates,
+    since every candidate is verified against the threshold anyway."""
+    grid = np.linspace(0.0, 1.0, 201)
+    best: tuple[float, int, int] | None = None
+    for rows in range(1, num_perm + 1):
+        bands = num_perm // rows
+        p = 1 - (1 - grid**rows) ** bands
+        miss = float(np.mean(np.where(grid >= threshold, 1 - p, 0)))
+        extra = float(np.mean(np.where(grid < threshold, p, 0)))
+        cost = 0.9 * miss + 0.1 * extra
+        if best is None or cost < best[0]:
+            best = (cost, bands, rows)
+    assert best is not None
+    return best[1], best[2]
+
+
+def band_keys(signature: np.ndarray, bands: int, rows: int) -> tuple[int, ...]:
+    if signature.size == 0:
+        return ()
+    grid = signature[: bands * rows].astype(np.uint64).reshape(bands, rows)
+    h = np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    with np.errstate(over="ignore"):
+        for col in range(rows):
+            h = (h ^ grid[:, col]) * np.uint64(0x100000001B3)
+        h = _mix(h)
+    return tuple(int(v) for v in (h >> np.uint64(1)))
+
+
+def fingerprint(text: str, settings: Settings) -> Fingerprint:
+    normal = normalize(text)
+    digest = hashlib.sha256(normal.encode("utf-8")).hexdigest()
+    if not normal:
+        return Fingerprint(digest, np.empty(0, dtype=np.uint32), ())
+    sig = minhash(shingle_hashes(normal, settings.shingle), settings.num_perm)
+    return Fingerprint(digest, sig, band_keys(sig, *settings.bands))
+
+
+# ---- matching -----------------------------------------------------------------------
+
+def _signature(entry: Entry) -> np.ndarray:
+    return np.frombuffer(entry.signature, dtype="<u4")
+
+
+class _Index:
+    """Entries by content hash and band key: the stored candidates plus the batch so far."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        self.by_hash: dict[str, list[Entry]] = {}
+        self.by_key: dict[int, list[Entry]] = {}
+        for entry in entries:
+            self.add(entry)
+
+    def add(self, entry: Entry) -> None:
+        self.by_hash.setdefault(entry.content_hash, []).append(entry)
+        for key in entry.keys:
+            self.by_key.setdefault(key, []).append(entry)
+
+    def matches(self, fp: Fingerprint, day: date, settings: Settings) -> list[Entry]:
+        window = timedelta(days=settings.window_days)
+        found = {e.article_id: e for e in self.by_hash.get(fp.content_hash, ()) if abs(e.day - day) <= window}
+        for key in fp.keys:
+            for e in self.by_key.get(key, ()):
+                if e.article_id not in found and abs(e.day - day) <= window \
+                        and similarity(fp.signature, _signature(e)) >= settings.threshold:
+                    found[e.article_id] = e
+        return list(found.values())
+
+
+def match(items: list[Item], stored: Iterable[Entry], settings: Settings,
+          fingerprints: dict[str, Fingerprint] | None = None) -> list[Entry]:
+    """Place each item in a story: it joins the story of its earliest match (stored or
+    earlier in this batch), or starts its own. Items are taken by (day, position), so
+    the result does not depend on how a batch happens to be ordered within a day."""
+    index = _Index(stored)
+    start = 1 + max((e.order for lst in index.by_hash.values() for e in lst), default=0)
+    out: dict[str, Entry] = {}
+    ordered = sorted(enumerate(items), key=lambda pair: (pair[1].day, pair[0]))
+    for n, (_, item) in enumerate(ordered):
+        fp = (fingerprints or {}).get(item.article_id) or fingerprint(item.text, settings)
+        found = index.matches(fp, item.day, settings)
+        earliest = min(found, key=lambda e: (e.day, e.order), default=None)
+        entry = Entry(item.article_id, earliest.story if earliest else item.article_id, fp.content_hash,
+                      item.day, fp.signature.astype("<u4").tobytes(), fp.keys, start + n)
+        index.add(entry)
+        out[item.article_id] = entry
+    return [out[item.article_id] for item in items]
+
+
+# ---- stories for the digest ---------------------------------------------------------
+
+def outlet(article: StoredArticle) -> str | None:
+    """Who carried the article: its source outlet, else the web site it came from."""
+    if article.source:
+        return article.source
+    match_host = re.match(r"https?://([^/]+)", article.url or "")
+    return match_host.group(1) if match_host else None
+
+
+def _origin_key(article: StoredArticle) -> tuple:
+    return (article.published or article.first_seen.date(), article.first_seen, article.origin, article.part)
+
+
+def group_stories(articles: list[StoredArticle]) -> list[Story]:
+    """One Story per story id among ``articles``, oldest origin first.
+
+    The origin is the earliest published member (first seen when undated) among the
+    articles given: a digest of one week sees only that week's members of a story.
+    """
+    groups: dict[str, list[StoredArticle]] = {}
+    for article in articles:
+        groups.setdefault(article.story, []).append(article)
+    stories = []
+    for story_id, members in groups.items():
+        ordered = tuple(sorted(members, key=_origin_key))
+        home = outlet(ordered[0])
+        others = (outlet(a) for a in ordered[1:])
+        also = tuple(dict.fromkeys(o for o in others if o and o != home))
+        stories.append(Story(story_id, ordered[0], ordered, also, len(ordered)))
+    return sorted(stories, key=lambda s: _origin_key(s.origin))
