@@ -73,6 +73,14 @@ def insert_week(engine: Engine, monday_utc: datetime, stories: int = 50, reprint
     return rows
 
 
+def add_rows(engine: Engine, rows: list[dict], source: str = "feeds") -> None:
+    """Insert article rows (from ``article_row``) with a document each."""
+    with engine.begin() as conn:
+        for row in rows:
+            row["document_id"] = _doc(conn, row["origin"], source, row["first_seen"])
+        conn.execute(insert(articles), rows)
+
+
 def monday(d: date) -> datetime:
     """Monday 00:00 Asia/Shanghai of d's ISO week, as naive UTC (16:00 the Sunday before)."""
     start = d - timedelta(days=d.weekday())
