@@ -1,0 +1,298 @@
+"""Polite, bounded HTTP GETs with httpx: the network edge of the feed and page sources.
+
+Every request has a total time budget (retries and backoff included), a body size
+cap enforced while streaming, a redirect limit, a per-host concurrency limit and a
+minimum delay between requests to one host. 5xx answers and network errors are
+retried with exponential backoff and jitter; 429/503 honour Retry-After (capped);
+other 4xx are final. Nothing here raises on a bad URL or a bad server: the result
+carries a one-line ``error`` instead. Plain functions and threads, no Prefect, so
+the CLI and the flows fetch the same way.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+DEFAULT_USER_AGENT = "newsdigest/0.1 (news monitoring; +https://example.invalid/newsdigest)"
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, application/feed+json;q=0.8, */*;q=0.5"
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """The ``[fetch]`` section: every limit of one fetch."""
+
+    timeout: float = 20.0  # total budget for one URL, retries included
+    connect_timeout: float = 5.0
+    max_bytes: int = 10_000_000
+    user_agent: str = DEFAULT_USER_AGENT
+    per_host_delay: float = 1.0
+    per_host_concurrency: int = 2
+    max_redirects: int = 5
+    retries: int = 2
+    backoff: float = 1.0  # first retry waits about this long, then doubles
+    retry_after_cap: float = 60.0
+    concurrency: int = 8  # requests in flight over all hosts
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any] | None) -> FetchSettings:
+        """Settings from a config section; unknown keys are ignored, types follow the defaults."""
+        values = values or {}
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            if values.get(f.name) not in (None, ""):
+                kwargs[f.name] = type(getattr(cls(), f.name))(values[f.name])
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True)
+class Validators:
+    """HTTP cache validators kept per URL between runs."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        out = {}
+        if self.etag:
+            out["If-None-Match"] = self.etag
+        if self.last_modified:
+            out["If-Modified-Since"] = self.last_modified
+        return out
+
+
+@dataclass(frozen=True)
+class Request:
+    url: str
+    validators: Validators = field(default_factory=Validators)
+    accept: str = PAGE_ACCEPT
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What one GET gave: a body, a 304, or a one-line ``error``."""
+
+    url: str
+    final_url: str
+    status: int = 0  # 0: no HTTP answer at all
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
+    error: str | None = None
+    attempts: int = 1
+    transient: bool = False  # the error may go away by itself (5xx, 429, network)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304 and self.error is None
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    @property
+    def validators(self) -> Validators:
+        return Validators(self.headers.get("etag"), self.headers.get("last-modified"))
+
+
+class _Attempt(Exception):
+    """One attempt failed. ``retry``: worth another try; ``wait``: the server said how long."""
+
+    def __init__(self, reason: str, status: int = 0, retry: bool = False, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.retry = retry
+        self.wait = wait
+        self.waited = 0.0  # politeness delay spent before sending
+
+
+class _Host:
+    """Per-host politeness: a concurrency slot and the earliest next request time."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.slots = threading.Semaphore(max(1, concurrency))
+        self.lock = threading.Lock()
+        self.next_at = 0.0
+
+    def reserve(self, delay: float) -> float:
+        """Claim the next request time; returns how long to wait for it."""
+        with self.lock:
+            now = time.monotonic()
+            start = max(now, self.next_at)
+            self.next_at = start + delay
+            return start - now
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _reason(status: int, phrase: str) -> str:
+    return f"HTTP {status} {phrase}".strip()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class Fetcher:
+    """A shared httpx client with per-host politeness; use as a context manager."""
+
+    def __init__(self, settings: FetchSettings | None = None) -> None:
+        self.settings = s = settings or FetchSettings()
+        self._client = httpx.Client(
+            headers={"User-Agent": s.user_agent}, follow_redirects=True, max_redirects=s.max_redirects,
+            timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
+            limits=httpx.Limits(max_connections=max(s.concurrency, 1) * 2),
+        )
+        self._hosts: dict[str, _Host] = {}
+        self._hosts_lock = threading.Lock()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _host(self, url: str) -> _Host:
+        key = urlsplit(url).netloc.lower()
+        with self._hosts_lock:
+            return self._hosts.setdefault(key, _Host(self.settings.per_host_concurrency))
+
+    def get(self, request: Request | str) -> Fetched:
+        """GET with retries inside the total time budget; never raises for network trouble."""
+        req = Request(request) if isinstance(request, str) else request
+        deadline = time.monotonic() + self.settings.timeout
+        attempts, last = 0, _Attempt("not attempted")
+        while attempts <= self.settings.retries:
+            attempts += 1
+            try:
+                return _with_attempts(self._attempt(req, deadline), attempts)
+            except _Attempt as exc:
+                last = exc
+                deadline += exc.waited
+            if not last.retry or attempts > self.settings.retries:
+                break
+            pause = self._backoff(attempts) if last.wait is None else min(last.wait, self.settings.retry_after_cap)
+            if time.monotonic() + pause >= deadline:
+                last = _Attempt(f"{last} (gave up: retrying would exceed the {self.settings.timeout:g} s budget)",
+                                last.status)
+                break
+            time.sleep(pause)
+        return Fetched(req.url, req.url, last.status, error=str(last), attempts=attempts,
+                       transient=last.status == 0 or last.status >= 500 or last.status == 429)
+
+    def _backoff(self, attempt: int) -> float:
+        # Full jitter around an exponential step keeps many clients from retrying in lockstep.
+        return self.settings.backoff * (2 ** (attempt - 1)) * (0.5 + random.random())
+
+    def _attempt(self, req: Request, deadline: float) -> Fetched:
+        host = self._host(req.url)
+        with host.slots:
+            waited = host.reserve(self.settings.per_host_delay)
+            time.sleep(waited)
+            try:
+                return self._send(req, deadline + waited)
+            except _Attempt as exc:
+                exc.waited = waited
+                raise
+
+    def _send(self, req: Request, deadline: float) -> Fetched:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Attempt(f"timed out after {self.settings.timeout:g} s")
+        timeout = httpx.Timeout(remaining, connect=min(self.settings.connect_timeout, remaining))
+        headers = {"Accept": req.accept, **req.validators.headers()}
+        try:
+            with self._client.stream("GET", req.url, headers=headers, timeout=timeout) as resp:
+                return self._read(req, resp, deadline)
+        except httpx.TooManyRedirects:
+            raise _Attempt(f"too many redirects (more than {self.settings.max_redirects})") from None
+        except httpx.TimeoutException:
+            raise _Attempt(f"timed out after {self.settings.timeout:g} s", retry=True) from None
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL, ValueError) as exc:
+            raise _Attempt(f"bad URL: {_one_line(exc)}") from None
+        except httpx.DecodingError as exc:
+            raise _Attempt(f"bad compressed body: {_one_line(exc)}") from None
+        except httpx.TransportError as exc:
+            raise _Attempt(f"network error: {_one_line(exc)}", retry=True) from None
+
+    def _read(self, req: Request, resp: httpx.Response, deadline: float) -> Fetched:
+        status = resp.status_code
+        headers = {k.lower(): v for k, v in resp.headers.items()}
+        if status == 304:
+            return Fetched(req.url, str(resp.url), status, headers)
+        if status >= 400:
+            raise self._http_error(resp)
+        body = self._body(resp, deadline)
+        return Fetched(req.url, str(resp.url), status, headers, body)
+
+    def _http_error(self, resp: httpx.Response) -> _Attempt:
+        status, reason = resp.status_code, _reason(resp.status_code, resp.reason_phrase)
+        if status in (429, 503):
+            wait = retry_after(resp.headers.get("retry-after"))
+            if wait is not None and wait > self.settings.retry_after_cap:
+                return _Attempt(f"{reason} (Retry-After {wait:g} s is over the {self.settings.retry_after_cap:g} s cap)",
+                                status)
+            return _Attempt(reason, status, retry=True, wait=wait)
+        if status >= 500:
+            return _Attempt(reason, status, retry=True)
+        return _Attempt(reason, status)
+
+    def _body(self, resp: httpx.Response, deadline: float) -> bytes:
+        cap = self.settings.max_bytes
+        declared = resp.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap and "content-encoding" not in resp.headers:
+            raise _Attempt(f"body too large ({int(declared):,} bytes, limit {cap:,})")
+        chunks, size = [], 0
+        # Decompressed bytes count, so a small gzip bomb stops at the cap too.
+        for chunk in resp.iter_bytes(_CHUNK):
+            size += len(chunk)
+            if size > cap:
+                raise _Attempt(f"body too large (over the {cap:,} byte limit)")
+            if time.monotonic() > deadline:
+                raise _Attempt(f"timed out after {self.settings.timeout:g} s (body too slow)")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def get_many(self, requests: Iterable[Request | str]) -> list[Fetched]:
+        """Fetch concurrently (bounded overall and per host); results in request order."""
+        reqs = list(requests)
+        if len(reqs) <= 1:
+            return [self.get(r) for r in reqs]
+        with ThreadPoolExecutor(max_workers=max(1, self.settings.concurrency)) as pool:
+            return list(pool.map(self.get, reqs))
+
+
+def _with_attempts(fetched: Fetched, attempts: int) -> Fetched:
+    if attempts == fetched.attempts:
+        return fetched
+    return Fetched(fetched.url, fetched.final_url, fetched.status, fetched.headers, fetched.body,
+                   fetched.error, attempts, fetched.transient)

@@ -1,0 +1,160 @@
+"""Fetch state: HTTP cache validators per URL, feed items already seen, per-source health.
+
+Kept in the same database as the articles (SQLAlchemy Core, SQLite or PostgreSQL),
+in tables created by migration ``m0002_fetch``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, Text, insert, select, update
+
+from newsdigest.fetch import Validators
+from newsdigest.models import Rejected
+
+metadata = MetaData()
+MAX_REJECTS_KEPT = 200  # per source and run: enough to read, bounded for a broken feed
+
+http_cache = Table(
+    "http_cache", metadata,
+    Column("url", Text, primary_key=True),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("updated", DateTime, nullable=False),
+)
+
+feed_items = Table(
+    "feed_items", metadata,
+    Column("key", String(64), primary_key=True),  # sha256 of "guid:…", "link:…" or "sha:…"
+    Column("source", Text),
+    Column("first_seen", DateTime, nullable=False),
+)
+
+source_health = Table(
+    "source_health", metadata,
+    Column("name", Text, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("location", Text, nullable=False),
+    Column("last_run", DateTime, nullable=False),
+    Column("last_success", DateTime),
+    Column("last_status", String(16), nullable=False),  # ok | not_modified | error
+    Column("last_error", Text),
+    Column("bozo", Text),  # why the last feed was ill-formed, if it was
+    Column("items_seen", Integer, nullable=False, default=0),
+    Column("items_new", Integer, nullable=False, default=0),
+    Column("items_rejected", Integer, nullable=False, default=0),
+    Column("total_new", Integer, nullable=False, default=0),
+    Column("rejects", Text, nullable=False, default="[]"),  # JSON [{origin, reason}] of the last run
+)
+
+
+@dataclass
+class Health:
+    """What one run did with one source."""
+
+    name: str
+    kind: str
+    location: str
+    status: str = "ok"
+    error: str | None = None
+    bozo: str | None = None
+    seen: int = 0
+    new: int = 0
+    rejects: list[Rejected] = field(default_factory=list)
+
+    def fail(self, reason: str) -> Rejected:
+        self.status, self.error = "error", reason
+        return Rejected(self.location, reason)
+
+    def reject(self, origin: str, reason: str) -> Rejected:
+        item = Rejected(origin, reason)
+        self.rejects.append(item)
+        return item
+
+
+def item_key(kind: str, value: str) -> str:
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def get_validators(engine: Engine, urls: Iterable[str]) -> dict[str, Validators]:
+    urls = list(dict.fromkeys(urls))
+    out: dict[str, Validators] = {}
+    with engine.connect() as conn:
+        for chunk in _chunks(urls):
+            for r in conn.execute(select(http_cache).where(http_cache.c.url.in_(chunk))):
+                out[r.url] = Validators(r.etag, r.last_modified)
+    return out
+
+
+def save_validators(engine: Engine, items: dict[str, Validators], at: datetime) -> None:
+    """Remember validators; a URL whose server sent none is forgotten (nothing to send back)."""
+    if not items:
+        return
+    with engine.begin() as conn:
+        for chunk in _chunks(list(items)):
+            conn.execute(http_cache.delete().where(http_cache.c.url.in_(chunk)))
+        rows = [{"url": u, "etag": v.etag, "last_modified": v.last_modified, "updated": at}
+                for u, v in items.items() if v.etag or v.last_modified]
+        if rows:
+            conn.execute(insert(http_cache), rows)
+
+
+def known_keys(engine: Engine, keys: Iterable[str]) -> set[str]:
+    keys = list(dict.fromkeys(keys))
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for chunk in _chunks(keys):
+            found.update(conn.scalars(select(feed_items.c.key).where(feed_items.c.key.in_(chunk))))
+    return found
+
+
+def mark_seen(engine: Engine, keys: dict[str, str], at: datetime) -> None:
+    """Record item keys (key -> source name) not recorded yet."""
+    fresh = set(keys) - known_keys(engine, keys)
+    if fresh:
+        with engine.begin() as conn:
+            conn.execute(insert(feed_items), [{"key": k, "source": keys[k], "first_seen": at} for k in sorted(fresh)])
+
+
+def record_health(engine: Engine, items: Iterable[Health], at: datetime) -> None:
+    with engine.begin() as conn:
+        for h in items:
+            values: dict[str, Any] = {
+                "kind": h.kind, "location": h.location, "last_run": at, "last_status": h.status,
+                "last_error": h.error, "bozo": h.bozo, "items_seen": h.seen, "items_new": h.new,
+                "items_rejected": len(h.rejects),
+                "rejects": json.dumps([{"origin": r.origin, "reason": r.reason} for r in h.rejects[:MAX_REJECTS_KEPT]],
+                                      ensure_ascii=False),
+            }
+            if h.status != "error":
+                values["last_success"] = at
+            old = conn.execute(select(source_health.c.total_new).where(source_health.c.name == h.name)).first()
+            if old is None:
+                conn.execute(insert(source_health).values(name=h.name, total_new=h.new, **values))
+            else:
+                conn.execute(update(source_health).where(source_health.c.name == h.name)
+                             .values(total_new=old.total_new + h.new, **values))
+
+
+def load_health(engine: Engine) -> list[dict[str, Any]]:
+    """Every source's health, by name, as JSON-ready dicts."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(source_health).order_by(source_health.c.name)).all()
+    out = []
+    for r in rows:
+        item = dict(r._mapping)
+        item["rejects"] = json.loads(item["rejects"] or "[]")
+        for key in ("last_run", "last_success"):
+            item[key] = item[key].isoformat(timespec="seconds") if item[key] else None
+        out.append(item)
+    return out
+
+
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
