@@ -63,6 +63,8 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="newsdigest-shots-") as tmp:
         pages = {"seeds": seeds_digest(Path(tmp) / "seeds"), "week50": synthetic_digest(Path(tmp) / "week50")}
+        for name, html in pages.items():  # Gmail clips a message whose HTML passes ~102 KB
+            print(f"{name}: {html.name} {html.stat().st_size:,} bytes of HTML")
         for path in shoot(pages, out):
             print(path)
     return 0

@@ -43,7 +43,8 @@ _CLASS_ATTR = re.compile(r' class="[^"]*"')
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 # Chinese labels of the cleaner's removal kinds; unknown kinds show as they are.
 KIND_LABELS = {"spam": "垃圾链接", "chrome": "页面杂项", "caption": "图片说明", "metadata": "元数据行",
-               "duplicate": "重复句", "banner": "横幅", "boilerplate": "模板文字"}
+               "duplicate": "重复段落", "banner": "横幅", "subtitle": "副标题", "byline": "署名行",
+               "boilerplate": "模板文字"}
 
 
 @dataclass(frozen=True)
