@@ -58,8 +58,10 @@ def insert_week(engine: Engine, monday_utc: datetime, stories: int = 50, reprint
     and a few articles in the previous week for the keyword comparison. Returns the week's rows."""
     seen = monday_utc + timedelta(hours=2)
     rows = [article_row(i, seen) for i in range(stories)]
-    rows += [article_row(1000 + i, seen + timedelta(hours=1), story=rows[i]["id"],
-                         outlet=OUTLETS[(i + 3) % len(OUTLETS)]) for i in range(reprints)]
+    for i in range(reprints):  # same day, seen an hour later: the first article stays the origin
+        reprint = article_row(1000 + i, seen + timedelta(hours=1), story=rows[i]["id"],
+                              outlet=OUTLETS[(i + 3) % len(OUTLETS)])
+        rows.append({**reprint, "published": rows[i]["published"]})
     before = [article_row(2000 + i, seen - timedelta(days=7)) for i in range(6)]
     with engine.begin() as conn:
         for row in rows + before:

@@ -81,7 +81,7 @@ def test_stories_rank_by_coverage_and_show_who_else_carried_them(cfg, engine):
     text = digest.build(cfg, engine, "2025-W23").text
     section = text.split("== 产教融合")[1].split("==")[1]
     first = section.split("\n\n")[1]
-    assert first.startswith("1. 杭州") and "2 篇报道" in first and "同时刊发：中国青年报" in first
+    assert first.startswith("1. 杭州") and "2 篇报道" in first and "同时刊发：中国青年报 (1)" in first
 
 
 def test_titles_are_escaped_and_only_http_links_are_kept(cfg, engine):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import html as htmllib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -29,6 +28,7 @@ from sqlalchemy import Engine, select
 
 from newsdigest import store
 from newsdigest.config import Config
+from newsdigest.dedupe import Story, group_stories
 from newsdigest.models import StoredArticle
 from newsdigest.store.schema import articles as articles_table
 from newsdigest.store.schema import documents
@@ -72,7 +72,7 @@ class StoryView:
     title: str
     url: str | None
     source: str
-    also: str  # "新华网、澎湃新闻 (2)" or ""
+    also: str  # "新华网, 澎湃新闻 (2)" or "": dedupe's "also carried by"
     date: str  # "发布 2025-06-03" or "收录 2025-06-05"
     regions: tuple[str, ...]
     summary: str
@@ -102,13 +102,6 @@ class Coverage:
     articles: int
     new: int
     dropped: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Story:
-    id: str
-    origin: StoredArticle
-    members: tuple[StoredArticle, ...]
 
 
 @dataclass
@@ -163,18 +156,6 @@ def _local_date(moment: datetime, zone: ZoneInfo) -> date:
 # ---------------------------------------------------------------- stories
 
 
-def _group(items: Iterable[StoredArticle]) -> list[_Story]:
-    """Articles grouped by their stored story; the origin is the first seen (then published)."""
-    groups: dict[str, list[StoredArticle]] = defaultdict(list)
-    for a in items:
-        groups[a.story].append(a)
-    out = []
-    for story_id, members in sorted(groups.items()):
-        members.sort(key=lambda a: (a.first_seen, a.published or date.max, a.id))
-        out.append(_Story(story_id, members[0], tuple(members)))
-    return out
-
-
 def safe_url(url: str | None) -> str | None:
     """Only absolute http(s) links reach the digest: never javascript:, data: or file paths."""
     if not url:
@@ -201,42 +182,33 @@ def outlet(a: StoredArticle) -> str:
     return urlsplit(link).hostname or "来源不详" if link else "来源不详"
 
 
-def _also(story: _Story) -> str:
-    first = outlet(story.origin)
-    counts = Counter(outlet(a) for a in story.members[1:])
-    # a reprint by the origin's own outlet is not "also carried by" anyone else
-    counts.pop(first, None)
-    names = sorted(counts, key=lambda o: (-counts[o], o))
-    return "、".join(f"{o} ({counts[o]})" if counts[o] > 1 else o for o in names)
-
-
 def _story_day(a: StoredArticle, zone: ZoneInfo) -> date:
     return a.published or _local_date(a.first_seen, zone)
 
 
-def _relevance(story: _Story, topic: str, keywords: dict[str, tuple[str, ...]]) -> int:
+def _relevance(story: Story, topic: str, keywords: dict[str, tuple[str, ...]]) -> int:
     text = story.origin.title + story.origin.summary + " ".join(story.origin.keywords)
     return sum(text.count(k) for k in keywords.get(topic, ())) + (topic in story.origin.title)
 
 
-def _primary_topic(story: _Story, order: list[str], keywords: dict[str, tuple[str, ...]]) -> str:
+def _primary_topic(story: Story, order: list[str], keywords: dict[str, tuple[str, ...]]) -> str:
     topics = [t for t in story.origin.topics if t] or [OTHER_TOPIC]
     rank = {t: i for i, t in enumerate(order)}
     return min(topics, key=lambda t: (-_relevance(story, t, keywords), rank.get(t, len(rank)), t))
 
 
-def _view(story: _Story, zone: ZoneInfo, continuing: bool) -> StoryView:
+def _view(story: Story, zone: ZoneInfo, continuing: bool) -> StoryView:
     a = story.origin
     when = f"发布 {a.published.isoformat()}" if a.published else f"收录 {_local_date(a.first_seen, zone).isoformat()}"
-    return StoryView(id=story.id, title=a.title, url=_link(a), source=outlet(a), also=_also(story), date=when,
+    return StoryView(id=story.id, title=a.title, url=_link(a), source=outlet(a), also=story.carried_by, date=when,
                      regions=a.regions, summary=a.summary, count=len(story.members), continuing=continuing)
 
 
-def sections(stories: list[_Story], config: Config, zone: ZoneInfo, earlier: set[str]) -> list[Section]:
+def sections(stories: list[Story], config: Config, zone: ZoneInfo, earlier: set[str]) -> list[Section]:
     """Stories by primary topic, taxonomy order; ranked by coverage, recency, then relevance."""
     keywords = {t.name: t.keywords for t in config.topics}
     order = [t.name for t in config.topics]
-    buckets: dict[str, list[_Story]] = defaultdict(list)
+    buckets: dict[str, list[Story]] = defaultdict(list)
     for s in stories:
         buckets[_primary_topic(s, order, keywords)].append(s)
     names = [n for n in order if n in buckets] + sorted(n for n in buckets if n not in order and n != OTHER_TOPIC)
@@ -285,7 +257,7 @@ def _removed_line(items: list[StoredArticle]) -> str | None:
     return "清除 " + "、".join(parts)
 
 
-def coverage(week: _Week, stories: list[_Story]) -> list[Coverage]:
+def coverage(week: _Week, stories: list[Story]) -> list[Coverage]:
     """Per configured source: inputs fetched, articles, new stories, and what was dropped and why."""
     by_origin = {d.origin: d.source for d in week.documents}
     source_of = {a.id: week.doc_source.get(a.id) or outlet(a) for a in week.articles}
@@ -368,7 +340,7 @@ def _days(start: datetime, zone: ZoneInfo) -> str:
 def model(config: Config, week: _Week) -> dict[str, Any]:
     """The view model both templates render: plain values only."""
     zone = _zone(config.get("digest", "timezone"))
-    stories = _group(week.articles)
+    stories = group_stories(week.articles)
     removed: Counter = Counter()
     for a in week.articles:
         removed.update(a.removed_counts)
