@@ -163,3 +163,13 @@ def test_seeds_digest(cfg, engine):
     assert len(result.html.encode("utf-8")) < GMAIL_CLIP
     for a in store.load_articles(engine):
         assert a.title in result.text
+
+
+def test_a_huge_week_keeps_the_email_under_the_clipping_size_and_the_archive_whole(cfg, engine):
+    insert_week(engine, W23, stories=160, reprints=0)
+    result = digest.build(cfg, engine, "2025-W23")
+    archived = result.html_path.read_text(encoding="utf-8")
+    assert len(archived.encode("utf-8")) > GMAIL_CLIP and "（第160期）" in archived
+    assert len(result.html.encode("utf-8")) < GMAIL_CLIP
+    assert "未在邮件中列出，见归档 2025-W23.html" in result.html and "（第1期）" in result.html
+    assert re.search(r">产教融合 <span[^>]*>40 条</span>", result.html)  # the heading counts every story

@@ -38,6 +38,8 @@ DEFAULT_TZ = "Asia/Shanghai"
 DEFAULT_SUBJECT = "{title} {week} · {count} 条新闻"
 OTHER_TOPIC = "其他"
 TOP_KEYWORDS = 10
+# Gmail clips a message whose HTML passes ~102 KB; keep a margin below it.
+EMAIL_BUDGET = 100 * 1024
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
 _CLASS_ATTR = re.compile(r' class="[^"]*"')
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
@@ -49,7 +51,11 @@ KIND_LABELS = {"spam": "垃圾链接", "chrome": "页面杂项", "caption": "图
 
 @dataclass(frozen=True)
 class DigestResult:
-    """One rendered week: its texts, where they were written, and its counts."""
+    """One rendered week: its texts, where they were written, and its counts.
+
+    ``html`` is the email's HTML: the archived file, unless the week is too big for a
+    mail client, when the email keeps each section's top stories only.
+    """
 
     week: str
     subject: str
@@ -84,6 +90,7 @@ class StoryView:
 class Section:
     name: str
     stories: tuple[StoryView, ...]
+    hidden: int = 0  # stories left out of the email to stay under Gmail's clipping size
 
 
 @dataclass(frozen=True)
@@ -363,6 +370,24 @@ def render(config: Config, view: dict[str, Any]) -> tuple[str, str]:
     return html, env.get_template("digest.txt.j2").render(**view)
 
 
+def _trim(view: dict[str, Any], keep: int) -> dict[str, Any]:
+    cut = [Section(s.name, s.stories[:keep], len(s.stories) - len(s.stories[:keep]))
+           for s in view["sections"]]
+    return {**view, "sections": cut}
+
+
+def fit_email(config: Config, view: dict[str, Any], html: str, budget: int = EMAIL_BUDGET) -> str:
+    """The HTML as it is when small enough, else with only each section's top stories.
+
+    The archive keeps every story; the email says how many it left out and where they are.
+    """
+    keep = max((len(s.stories) for s in view["sections"]), default=0)
+    while len(html.encode("utf-8")) > budget and keep > 1:
+        keep = keep * 3 // 4
+        html = render(config, _trim(view, keep))[0]
+    return html
+
+
 def render_index(config: Config, folder: Path) -> str:
     """The archive page: every week in the folder, newest first, titled as its digest is."""
     weeks = []
@@ -392,6 +417,6 @@ def build(config: Config, engine: Engine, week: str | None) -> DigestResult:
     _write(html_path, html)
     _write(text_path, text)
     _write(index_path, render_index(config, folder))
-    return DigestResult(week=label, subject=view["subject"], html=html, text=text, html_path=html_path,
+    return DigestResult(week=label, subject=view["subject"], html=fit_email(config, view, html), text=text, html_path=html_path,
                         text_path=text_path, index_path=index_path, stories=view["counts"]["stories"],
                         articles=view["counts"]["articles"])
