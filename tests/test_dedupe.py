@@ -99,6 +99,16 @@ def test_reprint_in_a_later_run_joins_the_earlier_story(cfg, engine) -> None:
     assert report.duplicates == report.articles_new >= 1
 
 
+def test_near_duplicate_in_a_later_run_joins_through_the_stored_band_keys(cfg, engine) -> None:
+    _ingest(cfg, engine, [_doc("orig", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn"),
+                          _doc("other", HANGZHOU.read_text(encoding="utf-8"), "zjrb.zjol.com.cn")])
+    report = _ingest(cfg, engine, [_doc("excerpt", _excerpt(JINHUA), "jhrb.jhnews.com.cn")],
+                     seen=DAY + timedelta(days=3))
+    got = _stories(engine)
+    assert got["drop/excerpt.txt"] == got["drop/orig.txt"]
+    assert report.duplicates == report.articles_new >= 1
+
+
 def test_reprint_outside_the_window_starts_a_new_story(cfg, engine) -> None:
     _ingest(cfg, engine, [_doc("orig", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn")])
     window = int(cfg.get("dedupe", "window_days"))

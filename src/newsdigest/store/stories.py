@@ -59,35 +59,38 @@ def _chunks(values: list, size: int = _CHUNK) -> Iterable[list]:
         yield values[i:i + size]
 
 
-def _entries(conn: Any, ids: set[str], low: date, high: date, scheme: str) -> list[dedupe.Entry]:
+def _entries(conn: Any, keys: dict[str, set[int]], low: date, high: date, scheme: str) -> list[dedupe.Entry]:
     out = []
-    for chunk in _chunks(sorted(ids)):
+    for chunk in _chunks(sorted(keys)):
         query = select(story_index).where(story_index.c.article_id.in_(chunk), story_index.c.day.between(low, high))
         for r in conn.execute(query):
             # A signature of another scheme (num_perm or shingle changed) is not comparable;
             # such an entry can still match by exact hash.
-            signature = r.signature if r.scheme == scheme else b""
-            out.append(dedupe.Entry(r.article_id, r.story, r.content_hash, r.day, signature, (), r.seq))
+            same = r.scheme == scheme
+            out.append(dedupe.Entry(r.article_id, r.story, r.content_hash, r.day, r.signature if same else b"",
+                                    tuple(sorted(keys[r.article_id])) if same else (), r.seq))
     return out
 
 
 def candidates(engine: Engine, fps: Iterable[dedupe.Fingerprint], days: Iterable[date],
                settings: dedupe.Settings) -> list[dedupe.Entry]:
     """Stored entries sharing a content hash or a band key with any fingerprint, within the
-    window around the batch's days. They come back without band keys: only compared."""
+    window around the batch's days; each carries only the band keys it shares."""
     fps, days = list(fps), list(days)
     if not fps:
         return []
     window = timedelta(days=settings.window_days)
     hashes = sorted({fp.content_hash for fp in fps})
-    keys = sorted({k for fp in fps for k in fp.keys})
-    ids: set[str] = set()
+    wanted = sorted({k for fp in fps for k in fp.keys})
+    keys: dict[str, set[int]] = {}
     with engine.connect() as conn:
         for chunk in _chunks(hashes):
-            ids.update(conn.scalars(select(story_index.c.article_id).where(story_index.c.content_hash.in_(chunk))))
-        for chunk in _chunks(keys):
-            ids.update(conn.scalars(select(story_bands.c.article_id).where(story_bands.c.key.in_(chunk))))
-        return _entries(conn, ids, min(days) - window, max(days) + window, settings.scheme)
+            for article_id in conn.scalars(select(story_index.c.article_id).where(story_index.c.content_hash.in_(chunk))):
+                keys.setdefault(article_id, set())
+        for chunk in _chunks(wanted):
+            for row in conn.execute(select(story_bands.c.key, story_bands.c.article_id).where(story_bands.c.key.in_(chunk))):
+                keys.setdefault(row.article_id, set()).add(row.key)
+        return _entries(conn, keys, min(days) - window, max(days) + window, settings.scheme)
 
 
 def _day(row: dict) -> date:
