@@ -1,14 +1,87 @@
 """HTML documents: main text and metadata through trafilatura.
-(Placeholder: the cleaning issue makes it real.)"""
+
+The pipeline decodes bytes first (``newsdigest.decode`` knows the charset quirks of
+Chinese sites), so this module only ever sees ``str``.  trafilatura gives the main
+text (one paragraph a line) and htmldate's publication date; it finds no Chinese
+author names, and leaves ``▲`` captions and link farms written inside ``<p>``, so
+the same ``clean`` runs over its text afterwards.  Metadata lines of the page that
+trafilatura dropped (``作者:… 来源:… 发布时间:…`` above the article) are parsed here
+with the parsers of ``meta``.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
+from newsdigest import meta as m
 from newsdigest.models import Meta
+
+_TABLE_CELL = re.compile(r"^\|\s*([^|]*?)\s*\|$")
+_BLOCK_TAGS = re.compile(r"(?i)<(?:br|/p|/div|/tr|/td|/li|/h\d|/table|p|div|tr|li|h\d)\b[^>]*>")
+_TAG = re.compile(r"(?s)<!--.*?-->|<script\b.*?</script>|<style\b.*?</style>|<[^>]+>")
+_ENTITY = re.compile(r"&(nbsp|ensp|emsp|amp|lt|gt|quot|#\d+);")
+_ENTITIES = {"nbsp": " ", "ensp": " ", "emsp": " ", "amp": "&", "lt": "<", "gt": ">", "quot": '"'}
+_SCAN_LINES = 400
+_FORUM = re.compile(r"^(\S{2,20}) 发表于 ?(?:19|20)\d\d|本贴由(\S{2,20}?)于(?:19|20)\d\d|\bby ([A-Za-z][\w.-]{2,19})\b")  # metadata sits near the top; never scan a whole forum thread
 
 
 def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
     """Main text of a page (paragraphs separated by newlines) and the metadata found."""
-    import trafilatura
+    import trafilatura  # slow import; only HTML inputs pay for it
 
-    text = trafilatura.extract(html, url=url, include_comments=False) or ""
-    return text, Meta()
+    doc = trafilatura.bare_extraction(html, url=url, include_comments=False, with_metadata=True)
+    text = _unwrap_tables(doc.text or "") if doc else ""
+    found = Meta(title=(doc.title or None) if doc else None, published=_iso(doc.date if doc else None, html))
+    if doc and doc.author:  # trafilatura's author is often a site or software name: want a real name
+        found = m.merge(found, Meta(authors=m.names_in(doc.author, strict=True)))
+    # A labelled line on the page (发布时间:…) beats htmldate's guess; trafilatura's title wins.
+    page = page_metadata(html)
+    return text, Meta(title=found.title, published=page.published or found.published, source=page.source,
+                      authors=page.authors or found.authors, editor=page.editor)
+
+
+def page_metadata(html: str) -> Meta:
+    """Authors, source and date from the metadata lines of the whole page's visible text."""
+    found = Meta()
+    for line in visible_lines(html)[:_SCAN_LINES]:
+        if len(line) > 150:
+            continue
+        fields = m.parse_fields(line.strip("【】[]| "))
+        if fields is not None and not line.endswith("。"):
+            found = m.merge(found, replace_authors(found, fields))
+        elif (names := m.parse_byline(line)) or (names := _forum_author(line)):
+            found = m.merge(found, Meta(authors=() if found.authors else names))
+    return found
+
+
+def _forum_author(line: str) -> tuple[str, ...]:
+    """Forum and blog posts: ``ggjjzhzz 发表于 2005-9-15``, ``本贴由大卫于2005年…发表``, ``by duscha``."""
+    hit = _FORUM.search(line)
+    return (next(g for g in hit.groups() if g),) if hit else ()
+
+
+def replace_authors(found: Meta, fields: Meta) -> Meta:
+    """Keep the first metadata line's authors: later ones are comments or related articles."""
+    return Meta(published=fields.published, source=fields.source, editor=fields.editor,
+                authors=() if found.authors else fields.authors)
+
+
+def visible_lines(html: str) -> list[str]:
+    """The page's text, one line per block element, tags and scripts dropped."""
+    body = _TAG.sub("", _BLOCK_TAGS.sub("\n", html))
+    body = _ENTITY.sub(lambda e: _ENTITIES.get(e.group(1)) or chr(int(e.group(1)[1:])), body)
+    return [" ".join(line.split()) for line in body.splitlines() if line.strip()]
+
+
+def _unwrap_tables(text: str) -> str:
+    """Layout tables come out as ``| cell |`` lines: a one-cell row is just a paragraph."""
+    return "\n".join(mt.group(1) if (mt := _TABLE_CELL.match(line)) else line for line in text.splitlines())
+
+
+def _iso(value: str | None, html: str) -> date | None:
+    """htmldate's date; its 1 January is a bare year (a copyright line), unless the page says so."""
+    day = m.parse_date(value) if value else None
+    if day and (day.month, day.day) == (1, 1) and not re.search(rf"{day.year}\s*[-/.年]\s*0?1\s*[-/.月]\s*0?1(?!\d)", html):
+        return None
+    return day

@@ -24,7 +24,7 @@ _DATE_ONLY = re.compile(
 _LABELS = (
     "发布时间|发布日期|发表时间|发表日期|更新时间|最后更新|上传时间|日期|时间|"
     "稿件来源|信息来源|新闻来源|文章来源|消息来源|来源|出处|"
-    "作者|撰稿|撰文|文字|记者|通讯员|摄影|图片|"
+    "作者|执笔人|执笔|撰稿|撰文|文字|文|记者|通讯员|摄影|图片|"
     "责任编辑|责编|编辑|审核|审校|校对|"
     "本文被阅次数|浏览量|浏览次数|阅读量|阅读次数|阅读数|点击数|点击量|点击率|访问量|人气|"
     "字号|字体|打印"
@@ -35,9 +35,13 @@ _SOURCE_LABELS = frozenset(["稿件来源", "信息来源", "新闻来源", "文
 _AUTHOR_LABELS = frozenset(["作者", "撰稿", "撰文", "文字", "记者", "通讯员"])
 _EDITOR_LABELS = frozenset(["责任编辑", "责编", "编辑"])
 _BOOK = re.compile(r"《([^》]{2,20})》")
-_ROLE = re.compile(r"^(?:本报|本台|本网|特约|见习|实习)?(?:记者|通讯员|实习生|摄影|摄|文/图|文／图|图/文|文|图|撰稿|作者)[:：]?$")
-_ORG_ROLE = re.compile(r"^(\S{2,20}?)(?:记者|通讯员)(\S{2,4})$")
+_ROLE = re.compile(r"^(?:\S{0,20}?(?:记者|通讯员|实习生)|摄影|摄|文/图|文／图|图/文|文|图|撰稿|作者|□|■)[:：]?$")
+# Words a byline may carry besides names: where from, and "reporting".
+_BYLINE_NOISE = re.compile(r"^(?:\S{0,8}报道|发自\S{0,8}|/文|/摄|摄)$")
+_ORG_ROLE = re.compile(r"^(\S{0,20}?)(?:记者|通讯员|实习生)(\S{2,4}?)(?:发自\S{0,8}|/文|/摄|报道)?$")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+_ROLE_PREFIX = re.compile(r"^(?:本报|本台)?(?:记者|通讯员|实习生)")
+_HANDLE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,19}$")
 _SPLIT_NAMES = re.compile(r"[\s、,，/／;；]+")
 # Common surnames: a bare-name print byline must start with one, or any two short words pass.
 _SURNAMES = frozenset(
@@ -51,7 +55,7 @@ _SURNAMES = frozenset(
 )
 _COMPOUND = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "令狐", "夏侯")
 _CREDIT = re.compile(r"\s*[(（]([^()（）]{2,40})[)）]\s*$")
-_BENBAOXUN = re.compile(r"^(?:本报|本台|本网|新华社|中新网|央广网)?[^()（）]{0,12}讯\s*[(（]([^()（）]{2,40})[)）]\s*")
+_BENBAOXUN = re.compile(r"^(?:据)?(?:本报|本台|本网|新华社|中新网|央广网)?[^()（）]{0,12}[讯电]\s*[(（]([^()（）]{2,40})[)）]\s*")
 _OUTLET = re.compile(r"(?:日报|晚报|早报|时报|商报|青年报|工人报|报社|报|新闻网|网|电视台|广播电台|新闻社|通讯社|社|客户端|融媒体中心|传媒集团)$")
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*")
 _CLAUSE = re.compile(r"[,，;；:：]")
@@ -81,8 +85,10 @@ def is_name(word: str, strict: bool = True) -> bool:
 
 def names_in(value: str, strict: bool = False) -> tuple[str, ...]:
     """Names in a field value like ``张三 李四`` or ``张三、李四``."""
-    words = [w for w in _SPLIT_NAMES.split(value.strip()) if w]
-    return tuple(w for w in words if is_name(w, strict) or (not strict and 2 <= len(w) <= 12 and w.isalnum()))
+    words = [_ROLE_PREFIX.sub("", w) for w in _SPLIT_NAMES.split(value.strip()) if w]
+    if not strict and len(words) == 1 and _HANDLE.match(words[0]):
+        return (words[0],)  # a web handle like ``zboygirl``
+    return tuple(w for w in words if is_name(w, strict))
 
 
 def parse_byline(line: str) -> tuple[str, ...] | None:
@@ -95,6 +101,8 @@ def parse_byline(line: str) -> tuple[str, ...] | None:
     for word in words:
         if _ROLE.match(word):
             has_role = True
+        elif _BYLINE_NOISE.match(word) and names:
+            continue
         elif (m := _ORG_ROLE.match(word)) and is_name(m.group(2), strict=False):
             has_role = True
             names.append(m.group(2))
@@ -162,9 +170,10 @@ def _credit_meta(inner: str) -> Meta | None:
         source, words = m.group(1), [m.group(2), *words[1:]]
     elif len(words) >= 2 and _OUTLET.search(words[0]) and not is_name(words[0]):
         source, words = words[0], words[1:]
+    words = [w for w in words if not _BYLINE_NOISE.match(w)]
     if not words:
         return None
-    names = parse_byline(" ".join(words)) or (tuple(words) if all(is_name(w, strict=False) for w in words) else None)
+    names = parse_byline(" ".join(words)) or (tuple(words) if all(is_name(w, strict=not source) for w in words) else None)
     if not names:
         return None
     return Meta(source=source, authors=names)

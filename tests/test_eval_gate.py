@@ -1,0 +1,36 @@
+"""The quality gate: every figure of scripts/eval.py stays at or beyond its pin.
+
+Pins live in tests/eval_baseline.json and only ever move towards better.
+"""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def evaluation():
+    spec = importlib.util.spec_from_file_location("newsdigest_eval", ROOT / "scripts" / "eval.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, module.evaluate()
+
+
+def test_every_figure_holds_its_pin(evaluation) -> None:
+    module, figures = evaluation
+    pins = json.loads((ROOT / "tests" / "eval_baseline.json").read_text("utf-8"))
+    assert set(pins) <= set(figures), "a pinned figure is no longer measured"
+    worse = {name: (figures[name], pin) for name, pin in pins.items()
+             if (figures[name] > pin + 1e-9 if name in module.LOWER_IS_BETTER else figures[name] < pin - 1e-9)}
+    assert not worse, f"figures below their pins (now, pinned): {worse}"
+
+
+def test_gate_covers_every_corpus(evaluation) -> None:
+    _, figures = evaluation
+    assert figures["cwced_pages"] == 69 and figures["hplt_unnatural_total"] == 51
+    assert figures["linkfarm_chars_removed_pct"] >= 98
+    assert figures["hplt_clean_chars_removed_pct"] <= 2

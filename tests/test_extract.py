@@ -1,0 +1,53 @@
+"""HTML pages: trafilatura's text, then the same cleaner; dates from the page."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+from newsdigest import decode
+from newsdigest.clean import clean
+from newsdigest.extract import html_to_text
+
+DATA = Path(__file__).resolve().parent / "data" / "html"
+
+PAGE = """<html><head><title>市技师学院举行技能大赛</title>
+<meta property="article:published_time" content="2024-05-17"></head><body>
+<div class="nav">首页 > 新闻 > 教育</div>
+<article><h1>市技师学院举行技能大赛</h1>
+<p>作者：张三　来源：大连日报　发布时间：2024-05-17</p>
+<p>近日,市技师学院举行第十届技能大赛,来自全市的三百余名选手参加了比赛,比赛设机械、电子等十个项目。</p>
+<p>▲比赛现场。</p>
+<p>学院负责人表示,将继续深化产教融合,为区域经济发展培养更多高技能人才,让学生毕业就能上岗。</p>
+<p>梦见蛇是什么意思 | 吃什么补血最快 | 为什么会失眠 | 头疼是什么原因</p>
+</article><div class="footer">Copyright © 2024 版权所有 辽ICP备12345678号</div></body></html>"""
+
+
+def test_html_text_cleaned_with_metadata() -> None:
+    text, found = html_to_text(PAGE, "https://example.org/a.html")
+    assert found.published == date(2024, 5, 17) and found.source == "大连日报" and "张三" in found.authors
+    assert found.title == "市技师学院举行技能大赛"
+    cleaned = clean(text)
+    body = "\n".join(cleaned.paragraphs)
+    assert "近日,市技师学院举行第十届技能大赛" in body and "为区域经济发展培养更多高技能人才" in body
+    assert "▲" not in body and "什么意思" not in body
+    assert {r.kind for r in cleaned.removed} >= {"caption", "spam"}
+
+
+def test_date_from_htmldate_when_text_has_none() -> None:
+    html = PAGE.replace("发布时间：2024-05-17", "")
+    _, found = html_to_text(html, None)
+    assert found.published == date(2024, 5, 17)
+
+
+def test_trafilatura_eval_pages_keep_with_and_drop_without() -> None:
+    cases = json.loads((DATA / "trafilatura" / "evaldata_zh_subset.json").read_text("utf-8"))
+    url, case = next((u, c) for u, c in cases.items() if "xinhuanet.com.c_" in c["file"])
+    text, _ = html_to_text(decode.decode((DATA / "trafilatura" / case["file"]).read_bytes()), url)
+    body = "\n".join(clean(text).paragraphs)
+    assert all(s in body for s in case["with"])
+    assert not any(s in body for s in case["without"])
+
+
+def test_empty_html() -> None:
+    text, _found = html_to_text("<html><body></body></html>", None)
+    assert clean(text).paragraphs == ()

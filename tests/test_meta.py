@@ -1,0 +1,79 @@
+"""Final metadata of each seed article, as the pipeline resolves it."""
+
+from datetime import date
+
+import pytest
+from test_clean import seed
+
+from newsdigest.clean import clean
+from newsdigest.meta import finalize, parse_byline, parse_credit, parse_date
+from newsdigest.models import Cleaned, Meta
+from newsdigest.split import split
+
+# prefix, title contains, published, source, an author
+TABLE = [
+    ("000", "金华市技师学院", None, None, "李晟瞳"),
+    ("000", "杭州第一技师学院", None, None, "朱炜"),
+    ("000", "北海街道", None, None, "孙金良"),
+    ("000", "曹桥街道", None, None, "孔玉叶"),
+    ("001", "", None, "温州日报", "徐成子"),
+    ("002", "打破校社企边界", "2025-06-04", "工人日报", "陈丹丹"),
+    ("003", "职教赋能", None, None, "刘伟业"),
+    ("004", "全省唯一市域产教联合体", "2024-05-17", "大连日报", "郑鸿"),
+]
+
+
+def articles(prefix: str) -> list[tuple[Meta, tuple[str, ...]]]:
+    page = clean(seed(prefix))
+    return [finalize(piece, page.meta, Meta()) for piece in split(page)]
+
+
+@pytest.mark.parametrize("row", TABLE, ids=[f"{r[0]}-{r[1] or 'derived'}" for r in TABLE])
+def test_seed_metadata(row) -> None:
+    prefix, title, published, source, author = row
+    [(info, body)] = [a for a in articles(prefix) if title in a[0].title]
+    assert (str(info.published) if info.published else None) == published
+    assert info.source == source and author in info.authors
+    assert body and body[0] != info.title
+
+
+def test_001_title_is_derived_from_the_lead_not_the_subheading() -> None:
+    [(info, body)] = articles("001")
+    assert 6 <= len(info.title) <= 30 and info.title in body[0]
+    assert info.title != "技能强链“教育链”对准“产业链”"
+
+
+def test_002_authors_order_and_title_out_of_body() -> None:
+    [(info, body)] = articles("002")
+    assert info.authors[0] == "陈丹丹"
+    assert body[0].startswith("宁波市职业技能培训港")
+
+
+def test_precedence_piece_over_page_over_hints() -> None:
+    piece = Cleaned(("标题", "正文。"), meta=Meta(title="标题", authors=("甲乙",)))
+    info, body = finalize(piece, Meta(source="页报", authors=("丙丁",), published=date(2024, 1, 2)),
+                          Meta(source="提示", published=date(2020, 1, 1), title="提示标题"))
+    assert info.title == "标题" and body == ("正文。",)
+    assert info.authors == ("甲乙",) and info.source == "页报" and info.published == date(2024, 1, 2)
+
+
+def test_hint_title_used_when_text_has_none() -> None:
+    info, body = finalize(Cleaned(("正文第一段。",)), Meta(), Meta(title="订阅标题"))
+    assert info.title == "订阅标题" and body == ("正文第一段。",)
+
+
+@pytest.mark.parametrize(("text", "want"), [
+    ("2025-06-04", date(2025, 6, 4)), ("2025/8/7 10:00", date(2025, 8, 7)), ("2025年6月4日", date(2025, 6, 4)),
+    ("2025-13-40", None), ("无日期", None),
+])
+def test_parse_date(text, want) -> None:
+    assert parse_date(text) == want
+
+
+def test_bylines_and_credits() -> None:
+    assert parse_byline("记者 陈丹丹 通讯员 田荣华 胡亦军") == ("陈丹丹", "田荣华", "胡亦军")
+    assert parse_byline("光明日报记者 王建宏 张文攀") == ("王建宏", "张文攀")
+    assert parse_byline("校企共育 专业群与产业链双向奔赴") is None
+    assert parse_byline("职教赋能 人才强市") is None
+    assert parse_credit("正文。(温州日报 徐成子)")[1] == Meta(source="温州日报", authors=("徐成子",))
+    assert parse_credit("正文(见附件)") is None
