@@ -97,6 +97,24 @@ def _try(data: bytes, codec: str) -> str | None:
         return None
 
 
+def _damaged_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few bad bytes is kept (with U+FFFD); UTF-8 with many is rejected.
+
+    Guessing a single-byte charset for such bytes (what charset-normalizer would do)
+    turns every Chinese character into three letters of mojibake.
+    """
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    wide = sum(1 for ch in text[:20000] if "\u0800" <= ch <= "\uffef" and ch != "\ufffd")
+    if wide < 10 or wide < bad:
+        return None if wide < 10 else _reject_damaged(bad, len(text))
+    return text.lstrip("\ufeff") if quality_problem(text) is None else _reject_damaged(bad, len(text))
+
+
+def _reject_damaged(bad: int, size: int) -> str:
+    raise DecodeError(f"undecodable: UTF-8 with {bad / max(size, 1):.0%} invalid bytes")
+
+
 def decode(data: bytes, content_type: str | None = None, override: str | None = None) -> str:
     """Decode a document, raising DecodeError with a one-line reason when it cannot be."""
     if not data.strip():
@@ -109,6 +127,9 @@ def decode(data: bytes, content_type: str | None = None, override: str | None = 
         text = _try(data, codec)
         if text is not None and quality_problem(text) is None:
             return text.lstrip("\ufeff")
+    damaged = _damaged_utf8(data)
+    if damaged is not None:
+        return damaged
     best = from_bytes(data).best()
     text = str(best) if best is not None else data.decode("utf-8", errors="replace")
     problem = quality_problem(text)

@@ -83,7 +83,8 @@ def articles_from_text(text: str, origin: str, hints: Meta, url: str | None = No
             continue
         out.append(Article(origin=origin, part=part, title=info.title or body[0][:30], body=body,
                            published=info.published, source=info.source, authors=info.authors,
-                           editor=info.editor, url=url, removed=page.removed + piece.removed))
+                           editor=info.editor, url=url,
+                           removed=(page.removed if not out else ()) + piece.removed))
     return out
 
 

@@ -10,14 +10,19 @@ import re
 
 # A sentence ends at 。！？!? (and a closing quote right after it).
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]+[”’」』\"]?")
-MIN_CHARS = 12
-MAX_CHARS = 220
+# "…。”某某相关负责人介绍。" — the attribution after a quote says nothing on its own.
+_ATTRIBUTION = re.compile(r"^.{0,20}(?:介绍|表示|说|坦言|指出|告诉记者|感慨|笑道)(?:说|道)?[。!！]$")
+MIN_CHARS = 15
+MAX_CHARS = 200
 
 
 def sentences(paragraphs: tuple[str, ...] | list[str]) -> list[str]:
     out = []
     for para in paragraphs:
-        out += [s.strip() for s in _SENTENCE.findall(para) if len(s.strip()) >= MIN_CHARS]
+        for found in _SENTENCE.findall(para):
+            sentence = found.strip()
+            if len(sentence) >= MIN_CHARS and not _ATTRIBUTION.match(sentence):
+                out.append(sentence)
     return out
 
 
