@@ -25,7 +25,19 @@ def summary_markdown(title: str, summary: dict[str, Any]) -> str:
     rejected = summary.get("rejected") or []
     lines += ["", f"## Rejected inputs ({len(rejected)})", ""]
     lines += [f"- `{r['origin']}`: {r['reason']}" for r in rejected] or ["none"]
+    lines += _sources_markdown(summary.get("sources") or [])
     for key, value in summary.items():
-        if key not in {"documents_in", "already_known", "articles_new", "duplicates", "removed", "rejected"}:
+        if key not in {"documents_in", "already_known", "articles_new", "duplicates", "removed", "rejected", "sources"}:
             lines.append(f"\n**{key}**: {value}")
     return "\n".join(lines) + "\n"
+
+
+def _sources_markdown(rows: list[dict[str, Any]]) -> list[str]:
+    """Health of feed and page sources (see ``newsdigest sources``)."""
+    if not rows:
+        return []
+    lines = ["", "## Sources", "", "| source | status | seen | new | rejected | last success | last error |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['name']} | {r['last_status']} | {r['items_seen']} | {r['items_new']} | {r['items_rejected']} "
+              f"| {r['last_success'] or '–'} | {r['last_error'] or r['bozo'] or ''} |" for r in rows]
+    return lines

@@ -9,7 +9,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.common import load_config, summary_markdown
-from newsdigest import pipeline, sources, store
+from newsdigest import feeds, pipeline, sources, store
 from newsdigest.config import Config
 from newsdigest.models import Document, Rejected
 
@@ -50,6 +50,7 @@ def ingest_flow(config_file: str | None = None, state_dir: str | None = None,
     for future in futures:  # saved in order, so stories are assigned deterministically
         report.merge(save_batch(config, future.result(), seen))
     summary = report.as_dict()
+    summary["sources"] = feeds.health_report(config, engine)
     store.record_run(engine, "ingest", started, summary)
     create_markdown_artifact(summary_markdown("Ingest run", summary), key="ingest-summary",
                              description="What the ingest run did")

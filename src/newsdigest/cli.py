@@ -90,6 +90,27 @@ def ingest(ctx: typer.Context, inputs: Annotated[list[str] | None, typer.Argumen
     _print_report(report)
 
 
+@app.command("sources")
+def sources_cmd(ctx: typer.Context,
+                format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table) -> None:
+    """Health of feed and page sources: last success, last error, items seen/new/rejected."""
+    from newsdigest import feeds
+
+    cfg = ctx.obj.load()
+    rows = feeds.health_report(cfg, _engine(cfg))
+    if format is Format.json:
+        out.print_json(json.dumps({"sources": rows}, ensure_ascii=False, default=str))
+        return
+    table = Table("source", "kind", "status", "last success", "seen", "new", "rejected", "last error")
+    for r in rows:
+        table.add_row(r["name"], r["kind"], r["last_status"], r["last_success"] or "–", str(r["items_seen"]),
+                      str(r["items_new"]), str(r["items_rejected"]), r["last_error"] or r["bozo"] or "")
+    out.print(table)
+    for r in rows:
+        for rej in r["rejects"]:
+            out.print(f"rejected: {r['name']}: {rej['origin']}: {rej['reason']}", highlight=False, markup=False)
+
+
 def _digest_and_deliver(cfg: config_mod.Config, week: str | None, dry_run: bool, resend: bool) -> None:
     from newsdigest import deliver, digest
 

@@ -404,3 +404,18 @@ def collect_urls(config: Config, urls: list[str], engine: Engine, fetcher: Fetch
     """Ad-hoc URLs (``newsdigest ingest URL``): feed or page is sniffed; summary items get their page."""
     sources = [Source(kind="auto", name=u, url=u, full_text=True) for u in urls]
     return collect_sources(config, sources, engine, fetcher)
+
+
+def health_report(config: Config, engine: Engine) -> list[dict[str, Any]]:
+    """Health of every configured feed and page source (never run ones too), then of ad-hoc URLs."""
+    stored = {h["name"]: h for h in fetchstate.load_health(engine)}
+    out = []
+    for s in config.sources:
+        if s.kind == "folder":
+            continue
+        row = stored.pop(s.name, None) or {
+            "name": s.name, "kind": s.kind, "location": s.location, "last_run": None, "last_success": None,
+            "last_status": "never run", "last_error": None, "bozo": None, "items_seen": 0, "items_new": 0,
+            "items_rejected": 0, "total_new": 0, "rejects": []}
+        out.append({**row, "enabled": s.enabled})
+    return out + [{**row, "enabled": None} for row in stored.values()]

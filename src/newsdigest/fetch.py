@@ -202,8 +202,8 @@ class Fetcher:
                 break
             pause = self._backoff(attempts) if last.wait is None else min(last.wait, self.settings.retry_after_cap)
             if time.monotonic() + pause >= deadline:
-                last = _Attempt(f"{last} (gave up: retrying would exceed the {self.settings.timeout:g} s budget)",
-                                last.status)
+                if last.wait is not None:
+                    last = _Attempt(f"{last} (Retry-After {pause:g} s is beyond the time budget)", last.status)
                 break
             time.sleep(pause)
         return Fetched(req.url, req.url, last.status, error=str(last), attempts=attempts,

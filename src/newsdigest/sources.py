@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from newsdigest import feeds, store
 from newsdigest.config import Config, Source
 from newsdigest.models import Document, Rejected
 
@@ -57,15 +58,27 @@ def read_source(source: Source) -> tuple[list[Document], list[Rejected]]:
     return [], [Rejected(source.location, f"source kind {source.kind!r} is not supported yet")]
 
 
+def _is_url(text: str) -> bool:
+    return text.startswith(("http://", "https://"))
+
+
 def collect(config: Config, only: list[str] | None = None) -> tuple[list[Document], list[Rejected]]:
     """Documents from the given paths/URLs, or else from every enabled configured source."""
     if only:
-        return read_paths([Path(p) for p in only])
+        docs, rejected = read_paths([Path(p) for p in only if not _is_url(p)])
+        if urls := [p for p in only if _is_url(p)]:
+            got = feeds.collect_urls(config, urls, store.connect(config.store_url))
+            docs, rejected = docs + got.documents, rejected + got.rejected
+        return docs, rejected
     docs: list[Document] = []
     rejected: list[Rejected] = []
     for source in config.sources:
-        if source.enabled:
+        if source.enabled and source.kind == "folder":
             got, bad = read_source(source)
             docs += got
             rejected += bad
+    # Feeds and pages are fetched together, so hosts are visited concurrently and politely.
+    if network := [s for s in config.sources if s.enabled and s.kind in ("feed", "page")]:
+        fetched = feeds.collect_sources(config, network, store.connect(config.store_url))
+        docs, rejected = docs + fetched.documents, rejected + fetched.rejected
     return docs, rejected
