@@ -12,6 +12,7 @@ with the parsers of ``meta``.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 from newsdigest import meta as m
@@ -23,6 +24,7 @@ _TAG = re.compile(r"(?s)<!--.*?-->|<script\b.*?</script>|<style\b.*?</style>|<[^
 _ENTITY = re.compile(r"&(nbsp|ensp|emsp|amp|lt|gt|quot|#\d+);")
 _ENTITIES = {"nbsp": " ", "ensp": " ", "emsp": " ", "amp": "&", "lt": "<", "gt": ">", "quot": '"'}
 _SCAN_LINES = 400
+_STAMP = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}[:：]\d{2}")
 _FORUM = re.compile(r"^(\S{2,20}) 发表于 ?(?:19|20)\d\d|本贴由(\S{2,20}?)于(?:19|20)\d\d|\bby ([A-Za-z][\w.-]{2,19})\b")  # metadata sits near the top; never scan a whole forum thread
 
 
@@ -44,15 +46,18 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
 def page_metadata(html: str) -> Meta:
     """Authors, source and date from the metadata lines of the whole page's visible text."""
     found = Meta()
+    stamped = None  # first short line with a date and a time: the post's own timestamp
     for line in visible_lines(html)[:_SCAN_LINES]:
         if len(line) > 150:
             continue
+        if stamped is None and len(line) <= 80 and _STAMP.search(line):
+            stamped = m.parse_date(_STAMP.search(line).group(0))
         fields = m.parse_fields(line.strip("【】[]| "))
         if fields is not None and not line.endswith("。"):
             found = m.merge(found, replace_authors(found, fields))
         elif (names := m.parse_byline(line)) or (names := _forum_author(line)):
             found = m.merge(found, Meta(authors=() if found.authors else names))
-    return found
+    return found if found.published or not stamped else replace(found, published=stamped)
 
 
 def _forum_author(line: str) -> tuple[str, ...]:
