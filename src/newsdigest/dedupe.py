@@ -116,10 +116,15 @@ class Story:
 
 def normalize(text: str) -> str:
     """Content characters only: NFKC, no punctuation or whitespace, no trailing chrome lines."""
-    lines = [ln.strip() for ln in unicodedata.normalize("NFKC", text).splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     while lines and len(lines[-1]) <= _CHROME_MAX and _TRAILING_CHROME.match(lines[-1]):
         lines.pop()
-    return "".join(_CONTENT.findall("".join(lines)))
+    content = "".join(_CONTENT.findall("".join(lines)))
+    # Punctuation is gone already, so NFKC is rarely needed (full-width letters and digits);
+    # the quick check costs ~1 µs where normalising costs ~0.1 ms per article.
+    if unicodedata.is_normalized("NFKC", content):
+        return content
+    return "".join(_CONTENT.findall(unicodedata.normalize("NFKC", content)))
 
 
 def content_hash(text: str) -> str:
