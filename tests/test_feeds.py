@@ -150,3 +150,14 @@ def test_item_html_is_never_passed_on_as_html():
 def test_canonical_link_drops_tracking_and_fragment():
     assert feeds.canonical_link("HTTP://News.Example.CN/a/1.html?utm_source=rss&id=3#top") == \
         "http://news.example.cn/a/1.html?id=3"
+
+
+def test_gbk_page_with_a_few_broken_bytes_is_decoded_not_rejected():
+    """Real cwced pages: GB2312-declared (and undeclared) GBK with cut characters."""
+    from newsdigest import decode
+
+    pages = Path(__file__).parent / "data" / "html" / "cwced" / "original"
+    declared = decode.decode((pages / "b70f455d-50d6-4c8c-a450-07d8e5ca2e06.html").read_bytes(), "text/html")
+    assert "艺术史研究" in declared and declared.count("\ufffd") < 20
+    undeclared = decode.decode((pages / "6dc2d508-abb9-467c-bbea-1fedfcec5f9d.html").read_bytes(), "text/html")
+    assert decode.quality_problem(undeclared) is None

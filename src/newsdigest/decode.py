@@ -28,6 +28,9 @@ _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._-]+)", re.I)
 _MOJIBAKE = re.compile(r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]|锟斤拷|[鍙鏂浣绗]\w?[锛銆]")
 
 
+_LENIENT_SHARE = 0.005  # at most 1 broken byte in 200 characters when decoding leniently
+
+
 class DecodeError(ValueError):
     """The bytes are not usable text; ``str(err)`` is a one-line reason."""
 
@@ -115,6 +118,23 @@ def _reject_damaged(bad: int, size: int) -> str:
     raise DecodeError(f"undecodable: UTF-8 with {bad / max(size, 1):.0%} invalid bytes")
 
 
+def _lenient_one(data: bytes, codec: str) -> str | None:
+    try:
+        text = data.decode(codec, errors="replace")
+    except LookupError:
+        return None
+    # A handful of broken bytes in a real GBK page (cut multi-byte characters) is not garbage.
+    if text.count("\ufffd") > len(text) * _LENIENT_SHARE or quality_problem(text) is not None:
+        return None
+    return text.lstrip("\ufeff")
+
+
+def _lenient_decode(data: bytes, codecs_: list[str]) -> str | None:
+    """The declared (or GB18030) decoding with the fewest broken bytes, if only very few are broken."""
+    texts = [t for t in (_lenient_one(data, c) for c in dict.fromkeys(codecs_)) if t is not None]
+    return min(texts, key=lambda t: t.count("\ufffd"), default=None)
+
+
 def decode(data: bytes, content_type: str | None = None, override: str | None = None) -> str:
     """Decode a document, raising DecodeError with a one-line reason when it cannot be."""
     if not data.strip():
@@ -127,6 +147,9 @@ def decode(data: bytes, content_type: str | None = None, override: str | None = 
         text = _try(data, codec)
         if text is not None and quality_problem(text) is None:
             return text.lstrip("\ufeff")
+    lenient = _lenient_decode(data, [c for c in candidates if c and c != "utf-8"])
+    if lenient is not None:
+        return lenient
     damaged = _damaged_utf8(data)
     if damaged is not None:
         return damaged
