@@ -186,3 +186,18 @@ def test_cli_sources_and_ad_hoc_urls(server, tmp_path):
     table = _cli(tmp_path, cfg_file, "sources")
     assert table.returncode == 0 and "news" in table.stdout
     assert "article page: HTTP 404 Not Found" in table.stdout
+
+
+def test_run_artifact_lists_source_health_and_rejects():
+    from flows.common import summary_markdown
+
+    rows = [{"name": "news", "last_status": "ok", "items_seen": 4, "items_new": 4, "items_rejected": 1,
+             "last_success": "2024-01-01T08:00:00", "last_error": None, "bozo": None},
+            {"name": "dead", "last_status": "error", "items_seen": 0, "items_new": 0, "items_rejected": 0,
+             "last_success": None, "last_error": "timed out after 2 s", "bozo": None}]
+    text = summary_markdown("Ingest run", {"documents_in": 3, "sources": rows,
+                                           "rejected": [{"origin": "http://x/a", "reason": "article page: HTTP 404 Not Found"}]})
+    assert "| news | ok | 4 | 4 | 1 | 2024-01-01T08:00:00 |  |" in text
+    assert "| dead | error | 0 | 0 | 0 | – | timed out after 2 s |" in text
+    assert "- `http://x/a`: article page: HTTP 404 Not Found" in text
+    assert "**sources**" not in text
