@@ -109,8 +109,10 @@ def _damaged_utf8(data: bytes) -> str | None:
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
     wide = sum(1 for ch in text[:20000] if "\u0800" <= ch <= "\uffef" and ch != "\ufffd")
-    if wide < 10 or wide < bad:
-        return None if wide < 10 else _reject_damaged(bad, len(text))
+    # Bytes of another charset read as UTF-8 form almost no valid multi-byte sequences;
+    # damaged UTF-8 still has many.
+    if wide < 10 or wide * 5 < bad:
+        return None
     return text.lstrip("\ufeff") if quality_problem(text) is None else _reject_damaged(bad, len(text))
 
 
