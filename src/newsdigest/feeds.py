@@ -391,8 +391,10 @@ def _collect(runs: list[_Run], engine: Engine, fetcher: Fetcher, out: Collected)
 
 def _save_state(runs: list[_Run], engine: Engine, out: Collected) -> None:
     at = store.now()
+    # A source that failed keeps no validators, so the next run fetches it in full and reports again.
     fetchstate.save_validators(engine, {r.source.url or "": r.fetched.validators for r in runs
-                                        if r.fetched and r.keep_validators and not r.fetched.not_modified}, at)
+                                        if r.fetched and not r.fetched.not_modified
+                                        and r.keep_validators and r.health.status != "error"}, at)
     seen: dict[str, str] = {}
     for r in runs:
         seen.update(r.seen_keys)
