@@ -145,3 +145,10 @@ def test_brotli_body_is_decompressed(server):
     route = Route(body=brotli.compress(BODY), headers={"Content-Encoding": "br"})
     url = server.add("/br", route)
     assert _get(FAST, url).body == BODY
+
+
+def test_time_queued_behind_the_politeness_delay_does_not_count_against_the_budget(server):
+    urls = [server.add(f"/q{i}", body=b"ok") for i in range(6)]
+    with Fetcher(FetchSettings(timeout=1.0, per_host_delay=0.3, per_host_concurrency=1, concurrency=6)) as f:
+        got = f.get_many(urls)
+    assert [g.error for g in got] == [None] * 6

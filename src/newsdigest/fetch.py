@@ -114,7 +114,7 @@ class _Attempt(Exception):
         self.status = status
         self.retry = retry
         self.wait = wait
-        self.waited = 0.0  # politeness delay spent before sending
+        self.spent = 0.0  # seconds this attempt took, set by the caller
 
 
 class _Host:
@@ -187,25 +187,30 @@ class Fetcher:
             return self._hosts.setdefault(key, _Host(self.settings.per_host_concurrency))
 
     def get(self, request: Request | str) -> Fetched:
-        """GET with retries inside the total time budget; never raises for network trouble."""
+        """GET with retries inside the total time budget; never raises for network trouble.
+
+        The budget counts time on the wire and between retries, not time queued behind
+        other requests to the same host (politeness is ours, not the server's fault).
+        """
         req = Request(request) if isinstance(request, str) else request
-        deadline = time.monotonic() + self.settings.timeout
-        attempts, last = 0, _Attempt("not attempted")
+        budget = self.settings.timeout
+        spent, attempts, last = 0.0, 0, _Attempt("not attempted")
         while attempts <= self.settings.retries:
             attempts += 1
             try:
-                return _with_attempts(self._attempt(req, deadline), attempts)
+                return _with_attempts(self._attempt(req, budget - spent), attempts)
             except _Attempt as exc:
                 last = exc
-                deadline += exc.waited
+                spent += exc.spent
             if not last.retry or attempts > self.settings.retries:
                 break
             pause = self._backoff(attempts) if last.wait is None else min(last.wait, self.settings.retry_after_cap)
-            if time.monotonic() + pause >= deadline:
+            if spent + pause >= budget:
                 if last.wait is not None:
                     last = _Attempt(f"{last} (Retry-After {pause:g} s is beyond the time budget)", last.status)
                 break
             time.sleep(pause)
+            spent += pause
         return Fetched(req.url, req.url, last.status, error=str(last), attempts=attempts,
                        transient=last.status == 0 or last.status >= 500 or last.status == 429)
 
@@ -213,15 +218,15 @@ class Fetcher:
         # Full jitter around an exponential step keeps many clients from retrying in lockstep.
         return self.settings.backoff * (2 ** (attempt - 1)) * (0.5 + random.random())
 
-    def _attempt(self, req: Request, deadline: float) -> Fetched:
+    def _attempt(self, req: Request, budget: float) -> Fetched:
         host = self._host(req.url)
         with host.slots:
-            waited = host.reserve(self.settings.per_host_delay)
-            time.sleep(waited)
+            time.sleep(host.reserve(self.settings.per_host_delay))
+            start = time.monotonic()
             try:
-                return self._send(req, deadline + waited)
+                return self._send(req, start + budget)
             except _Attempt as exc:
-                exc.waited = waited
+                exc.spent = time.monotonic() - start
                 raise
 
     def _send(self, req: Request, deadline: float) -> Fetched:
