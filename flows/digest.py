@@ -16,9 +16,14 @@ def render(config: Config, week: str | None) -> digest.DigestResult:
     return digest.build(config, store.connect(config.store_url), week)
 
 
-@task(retries=2, retry_delay_seconds=[5, 30], cache_policy=NO_CACHE)
+# deliver() retries SMTP with backoff itself; one task retry covers a database hiccup or a
+# server that stayed down. It cannot send twice: the send record decides (see deliver.py).
+@task(retries=1, retry_delay_seconds=60, cache_policy=NO_CACHE)
 def send(config: Config, result: digest.DigestResult, dry_run: bool, resend: bool) -> str:
-    return str(deliver.deliver(config, store.connect(config.store_url), result, dry_run=dry_run, resend=resend))
+    outcome = deliver.deliver(config, store.connect(config.store_url), result, dry_run=dry_run, resend=resend)
+    if outcome.status == "failed":
+        raise RuntimeError(str(outcome))
+    return str(outcome)
 
 
 @flow(name="digest")

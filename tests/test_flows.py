@@ -50,3 +50,19 @@ def test_weekly_deployment_is_registered_with_its_schedule(prefect_harness, cfg)
     assert schedule.schedule.timezone == "Asia/Shanghai"
     assert schedule.active
     assert stored.parameters["state_dir"] == str(cfg.state_dir.resolve())
+
+
+def test_weekly_flow_twice_adds_nothing_and_writes_the_same_digest(prefect_harness, state) -> None:
+    from flows.weekly import weekly_flow
+    from newsdigest.digest import iso_week
+
+    config = str(ROOT / "newsdigest.toml")
+    week = iso_week(None)[0]  # the seeds are first seen now, so they belong to this week
+    first = weekly_flow(config_file=config, state_dir=str(state), dry_run=True)
+    html = (state / "digests" / f"{week}.html").read_bytes()
+    assert "ingested 8 new articles from 5 documents" in first
+    assert (state / "outbox" / f"{week}.eml").exists()
+    assert "金华市技师学院" in html.decode("utf-8")
+    second = weekly_flow(config_file=config, state_dir=str(state), dry_run=True)
+    assert "ingested 0 new articles" in second
+    assert (state / "digests" / f"{week}.html").read_bytes() == html

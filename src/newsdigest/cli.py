@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -25,7 +26,9 @@ from newsdigest import pipeline, sources, store
 
 # Quiet, offline Prefect unless the user asked otherwise.
 for _key, _value in {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                     "PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL"}.items():
+                     # Prefect logs a failing task's traceback at ERROR; the CLI reports failures
+                     # itself in one line. PREFECT_LOGGING_LEVEL=INFO shows Prefect's own log.
+                     "PREFECT_LOGGING_LEVEL": "CRITICAL", "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL"}.items():
     os.environ.setdefault(_key, _value)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -49,10 +52,27 @@ class Context:
         return config_mod.load(self.config_file, self.state_dir)
 
 
+def error_line(message: str) -> None:
+    """One line on stderr: the message is printed as is, never read as markup."""
+    first = message.strip().splitlines()[0] if message.strip() else "unknown error"
+    err.print(f"[red]error:[/red] {escape(first)}", highlight=False)
+
+
 def fail(message: str, code: int = 1) -> None:
-    """One line on stderr, never a traceback."""
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    """One line on stderr and an exit status, never a traceback."""
+    error_line(message)
     raise typer.Exit(code)
+
+
+def check_week(week: str | None) -> None:
+    """Validate --week before any work starts."""
+    if week:
+        from newsdigest.digest import iso_week
+
+        try:
+            iso_week(week)
+        except ValueError as exc:
+            fail(f"--week {week}: {exc}", 2)
 
 
 @app.callback()
@@ -114,11 +134,14 @@ def sources_cmd(ctx: typer.Context,
 def _digest_and_deliver(cfg: config_mod.Config, week: str | None, dry_run: bool, resend: bool) -> None:
     from newsdigest import deliver, digest
 
+    check_week(week)
     engine = _engine(cfg)
     result = digest.build(cfg, engine, week)
     out.print(f"digest {result.week}: {result.html_path}", highlight=False)
     outcome = deliver.deliver(cfg, engine, result, dry_run=dry_run, resend=resend)
-    out.print(str(outcome), highlight=False)
+    out.print(str(outcome), highlight=False, markup=False)
+    if not outcome.ok:
+        raise typer.Exit(1)
 
 
 @app.command("digest")
@@ -137,11 +160,15 @@ def run(ctx: typer.Context,
         resend: Annotated[bool, typer.Option("--resend", help="Send even if sent before.")] = False) -> None:
     """Ingest every configured source, then build (and send) the digest: the weekly Prefect flow."""
     cfg = ctx.obj.load()  # fail on a bad configuration before Prefect starts
+    check_week(week)
     from flows.weekly import weekly_flow
 
-    result = weekly_flow(config_file=str(ctx.obj.config_file) if ctx.obj.config_file else None,
-                         state_dir=str(cfg.state_dir), week=week, dry_run=dry_run, resend=resend)
-    out.print(result, highlight=False)
+    state = weekly_flow(config_file=str(ctx.obj.config_file) if ctx.obj.config_file else None,
+                        state_dir=str(cfg.state_dir), week=week, dry_run=dry_run, resend=resend,
+                        return_state=True)
+    if not state.is_completed():
+        fail(f"weekly flow {state.name.lower()}: {state.message or 'see the Prefect log'}")
+    out.print(state.result(), highlight=False, markup=False)
 
 
 def _article_json(a: Any) -> dict[str, Any]:
@@ -162,7 +189,8 @@ def articles(ctx: typer.Context,
     if week:
         from newsdigest.digest import iso_week
 
-        _, since, until = iso_week(week)
+        check_week(week)
+        _, since, until = iso_week(week, tz=cfg.get("digest", "timezone"))
     items = store.load_articles(_engine(cfg), since, until)
     if format is Format.json:
         out.print_json(json.dumps({"articles": [_article_json(a) for a in items]}, ensure_ascii=False))
@@ -213,12 +241,11 @@ def main() -> None:
     try:
         app()
     except config_mod.ConfigError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        error_line(str(exc))
         sys.exit(2)
     except Exception as exc:  # the last line of defence: never show a traceback
         if os.environ.get("NEWSDIGEST_DEBUG"):
             raise
-        err.print(f"[red]error:[/red] {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-                  highlight=False, markup=False)
+        error_line(f"{type(exc).__name__}: {exc}")
         sys.exit(1)
 
