@@ -166,7 +166,13 @@ def _jieba() -> tuple[object, dict[str, float], float, frozenset[str]]:
     return jieba, idf.idf_freq, idf.median_idf, stop
 
 
-_STOPWORDS = frozenset(["我们", "他们", "以及", "一个", "通过", "进行", "目前", "同时", "近年来", "今年", "去年", "已经", "不断", "实现", "推动", "开展", "持续", "进一步", "提升", "加强", "积极", "相关", "表示", "介绍", "记者", "其中", "以上", "方面", "工作", "发展", "建设", "打造", "一批", "全面"])
+# Words every article of this beat uses: as keywords they tell a reader nothing.
+_STOPWORDS = frozenset(
+    "我们 他们 以及 一个 通过 进行 目前 同时 近年来 今年 去年 已经 不断 实现 推动 开展 持续 进一步 提升 加强 积极 "
+    "相关 表示 介绍 记者 其中 以上 方面 工作 发展 建设 打造 一批 全面 产业 企业 培养 培训 技能 职业 教育 学校 学生 "
+    "人才 专业 服务 经济 街道 项目 能力 平台 质量 体系 区域 深化 合作 推进 领域 需求 我市 全市 全省 该校 学院 "
+    "负责人 有限公司 工作人员 高质量 新质 赋能 构建 助力 提供 形成".split()
+)
 
 
 def tokenize(text: str) -> list[str]:
@@ -178,7 +184,8 @@ def keywords(tokens: list[str], count: int) -> dict[str, float]:
     """TF-IDF over the article's own tokens with jieba's IDF table (what extract_tags does,
     without cutting the text a second time)."""
     _, idf, median, stop = _jieba()
-    tf = Counter(t for t in tokens if _WORD.fullmatch(t) and t not in stop and not t.isdigit())
+    places = gazetteer()  # places are shown as regions already
+    tf = Counter(t for t in tokens if _WORD.fullmatch(t) and t not in stop and t not in places and not t.isdigit())
     total = sum(tf.values()) or 1
     weights = {w: n / total * idf.get(w, median) for w, n in tf.items()}
     top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:count]
