@@ -43,4 +43,4 @@ serve: setup
 	$(BIN)/newsdigest serve
 
 clean:
-	rm -rf $(VENV) state/*.db state/digests state/outbox
+	rm -rf $(VENV) state/*.db* state/digests state/outbox state/screenshots
