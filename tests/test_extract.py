@@ -51,3 +51,24 @@ def test_trafilatura_eval_pages_keep_with_and_drop_without() -> None:
 def test_empty_html() -> None:
     text, _found = html_to_text("<html><body></body></html>", None)
     assert clean(text).paragraphs == ()
+
+
+THREAD = """<html><body><table><tr><td><a href="/">首页</a> | <a href="/bbs">论坛</a> | <a href="/blog">博客</a></td></tr>
+<tr><td class="post-body">{first}</td></tr><tr><td>由海姑娘张贴 @ 2005-06-14 03:25:55</td></tr>
+<tr><td class="post-body">{second}</td></tr>
+<tr><td class="comment">{comment}</td></tr></table></body></html>"""
+
+
+def test_table_layout_thread_gives_its_first_post() -> None:
+    first = "湘菜粤菜兵分两路，新鲜的是，湘菜浓妆淡抹，粤菜却是明艳照人。鸡汤煨长寿笋，味鲜醇厚，吃起来相当清爽。"
+    second = "我真的累了。当斑竹半年来，没有功劳也有苦劳，而一切都怪我太认真。" * 6
+    html = THREAD.format(first=first, second=second, comment="写得真好，顶一下，支持楼主，期待下一篇文章。" * 3)
+    text, _ = html_to_text(html, None)
+    assert first in text and "我真的累了" not in text and "顶一下" not in text
+
+
+def test_page_without_html_root_still_gives_text() -> None:
+    body = "承蒙开心就好的邀请，很高兴入住博客堂。作为微软技术的知名社区，博客堂是一个做技术blog的好地方。"
+    html = f'<text id="x"><form><div id="main"><div class="post"><h2>很高兴入住博客堂</h2><p>{body}</p></div></div></form>'
+    text, _ = html_to_text(html, None)
+    assert body in text

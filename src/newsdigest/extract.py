@@ -15,6 +15,9 @@ import re
 from dataclasses import replace
 from datetime import date
 
+import lxml.html
+from lxml import etree
+
 from newsdigest import meta as m
 from newsdigest.models import Meta
 
@@ -33,7 +36,10 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
     import trafilatura  # slow import; only HTML inputs pay for it
 
     doc = trafilatura.bare_extraction(html, url=url, include_comments=False, with_metadata=True)
-    text = _unwrap_tables(doc.text or "") if doc else ""
+    text = doc.text or "" if doc else ""
+    if _suspicious(text):  # nothing, or a layout table's every cell: take the densest block instead
+        text = densest_text(html) or text
+    text = _unwrap_tables(text)
     found = Meta(title=(doc.title or None) if doc else None, published=_iso(doc.date if doc else None, html))
     if doc and doc.author:  # trafilatura's author is often a site or software name: want a real name
         found = m.merge(found, Meta(authors=m.names_in(doc.author, strict=True)))
@@ -41,6 +47,77 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
     page = page_metadata(html)
     return text, Meta(title=found.title, published=page.published or found.published, source=page.source,
                       authors=page.authors or found.authors, editor=page.editor)
+
+
+def _suspicious(text: str) -> bool:
+    """trafilatura found nothing, or mostly ``| cell |`` rows: an old table-layout page."""
+    lines = text.splitlines()
+    return not lines or 2 * sum(line.startswith("|") for line in lines) >= len(lines)
+
+
+_BLOCKS = frozenset("p div td th li article section blockquote body main dd pre center table tr tbody ul ol form".split())
+_SKIP = ("script", "style", "noscript", "select", "textarea", "iframe", "button", "option", "head", "title")
+_COMMENTS = re.compile(r"(?i)comment|reply|respond")
+_PUNCT = re.compile(r"[，。！？；、,.!?;：:“”]")
+_SENTENCE_MARK = re.compile(r"[，。；]")
+
+
+def densest_text(html: str) -> str:
+    """The text of the block holding the most sentence text (readability-style scoring).
+
+    Every text run of 20+ characters with a comma or full stop, outside links, scores its
+    punctuation and length to its block and half to the block above.  Blog and forum
+    pages repeat one container per post: the first such post wins over a longer later one.
+    """
+    try:
+        root = lxml.html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return ""
+    etree.strip_elements(root, *_SKIP, etree.Comment, with_tail=False)
+    for el in [e for e in root.iter() if isinstance(e.tag, str) and e.tag not in ("html", "body")]:
+        if _COMMENTS.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+            el.drop_tree()
+    scores = _block_scores(root)
+    if not scores:
+        return ""
+    return "\n".join(visible_lines(lxml.html.tostring(_first_post(root, scores), encoding="unicode")))
+
+
+def _block_scores(root: etree._Element) -> dict[etree._Element, float]:
+    scores: dict[etree._Element, float] = {}
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for run, owner in ((el.text, el), (el.tail, el.getparent())):
+            run = "".join((run or "").split())
+            if owner is None or len(run) < 20 or not _SENTENCE_MARK.search(run) or _in_link(owner):
+                continue
+            score = 1 + len(_PUNCT.findall(run)) + min(len(run) / 100, 3)
+            for rank, block in enumerate(_block_parents(owner)):
+                scores[block] = scores.get(block, 0) + score / (1 + rank)
+    return scores
+
+
+def _block_parents(el: etree._Element) -> list[etree._Element]:
+    found: list[etree._Element] = []
+    while el is not None and len(found) < 2:
+        if el.tag in _BLOCKS:
+            found.append(el)
+        el = el.getparent()
+    return found
+
+
+def _in_link(el: etree._Element) -> bool:
+    return any(a.tag == "a" for a in el.iterancestors()) or el.tag == "a"
+
+
+def _first_post(root: etree._Element, scores: dict[etree._Element, float]) -> etree._Element:
+    """The best block, or the first of the same repeated post container (tag and class)."""
+    best = max(scores, key=scores.__getitem__)
+    if not best.get("class"):
+        return best
+    same = [el for el in root.iter(best.tag) if el.get("class") == best.get("class") and scores.get(el, 0) >= 5]
+    return same[0] if same else best
 
 
 def page_metadata(html: str) -> Meta:
