@@ -72,3 +72,18 @@ def test_page_without_html_root_still_gives_text() -> None:
     html = f'<text id="x"><form><div id="main"><div class="post"><h2>很高兴入住博客堂</h2><p>{body}</p></div></div></form>'
     text, _ = html_to_text(html, None)
     assert body in text
+
+
+def test_magazine_issue_month_when_the_page_has_no_day() -> None:
+    body = "<p>中国的民主运动走过了漫长的道路，我们需要回顾过去，总结经验，面向未来，继续前进。</p>" * 4
+    html = f"<html><body><h1>论民主</h1><p>胡平</p>{body}<p>——《北京之春》1998年3月号</p></body></html>"
+    _, found = html_to_text(html, None)
+    assert found.published == date(1998, 3, 1)
+
+
+def test_no_date_guessed_from_scripts_or_sidebar_years() -> None:
+    body = "<p>我们需要回顾过去，总结经验，面向未来，继续前进，这是一篇没有日期的文章。</p>" * 4
+    html = (f"<html><body><script>//2006-10-23: ad channel</script>{body}"
+            "<div>Copyright 2005-2006 All rights reserved</div></body></html>")
+    _, found = html_to_text(html, None)
+    assert found.published is None

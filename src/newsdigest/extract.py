@@ -28,14 +28,19 @@ _ENTITY = re.compile(r"&(nbsp|ensp|emsp|amp|lt|gt|quot|#\d+);")
 _ENTITIES = {"nbsp": " ", "ensp": " ", "emsp": " ", "amp": "&", "lt": "<", "gt": ">", "quot": '"'}
 _SCAN_LINES = 400
 _STAMP = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}[:：]\d{2}")
+_ISSUE = re.compile(r"(?:^|》)\s*((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月(?:号|份)?$")
 _FORUM = re.compile(r"^(\S{2,20}) 发表于 ?(?:19|20)\d\d|本贴由(\S{2,20}?)于(?:19|20)\d\d|\bby ([A-Za-z][\w.-]{2,19})\b")  # metadata sits near the top; never scan a whole forum thread
 
 
 def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
     """Main text of a page (paragraphs separated by newlines) and the metadata found."""
     import trafilatura  # slow import; only HTML inputs pay for it
+    from trafilatura.settings import set_date_params
 
-    doc = trafilatura.bare_extraction(html, url=url, include_comments=False, with_metadata=True)
+    # htmldate without its extensive search: markup, meta tags and URL only, no guessing from
+    # free text (copyright years, script comments, sidebar lists); the guess comes last below.
+    doc = trafilatura.bare_extraction(html, url=url, include_comments=False, with_metadata=True,
+                                      date_extraction_params=set_date_params(False))
     text = doc.text or "" if doc else ""
     if _suspicious(text):  # nothing, or a layout table's every cell: take the densest block instead
         text = densest_text(html) or text
@@ -43,9 +48,11 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
     found = Meta(title=(doc.title or None) if doc else None, published=_iso(doc.date if doc else None, html))
     if doc and doc.author:  # trafilatura's author is often a site or software name: want a real name
         found = m.merge(found, Meta(authors=m.names_in(doc.author, strict=True)))
-    # A labelled line on the page (发布时间:…) beats htmldate's guess; trafilatura's title wins.
-    page = page_metadata(html)
-    return text, Meta(title=found.title, published=page.published or found.published, source=page.source,
+    # A labelled line on the page (发布时间:…) beats htmldate; trafilatura's title wins.
+    lines = visible_lines(html)[:_SCAN_LINES]
+    page, stamped = _scan(lines)
+    published = page.published or stamped or found.published or _issue_month(lines) or _guessed_date(html, lines)
+    return text, Meta(title=found.title, published=published, source=page.source,
                       authors=page.authors or found.authors, editor=page.editor)
 
 
@@ -122,19 +129,42 @@ def _first_post(root: etree._Element, scores: dict[etree._Element, float]) -> et
 
 def page_metadata(html: str) -> Meta:
     """Authors, source and date from the metadata lines of the whole page's visible text."""
+    found, stamped = _scan(visible_lines(html)[:_SCAN_LINES])
+    return found if found.published or not stamped else replace(found, published=stamped)
+
+
+def _scan(lines: list[str]) -> tuple[Meta, date | None]:
+    """Labelled metadata lines, and the first short line with a date and a time (a post's stamp)."""
     found = Meta()
-    stamped = None  # first short line with a date and a time: the post's own timestamp
-    for line in visible_lines(html)[:_SCAN_LINES]:
+    stamped = None
+    for line in lines:
         if len(line) > 150:
             continue
-        if stamped is None and len(line) <= 80 and _STAMP.search(line):
-            stamped = m.parse_date(_STAMP.search(line).group(0))
+        if stamped is None and len(line) <= 80 and (hit := _STAMP.search(line)):
+            stamped = m.parse_date(hit.group(0))
         fields = m.parse_fields(line.strip("【】[]| "))
         if fields is not None and not line.endswith("。"):
             found = m.merge(found, replace_authors(found, fields))
         elif (names := m.parse_byline(line)) or (names := _forum_author(line)):
             found = m.merge(found, Meta(authors=() if found.authors else names))
-    return found if found.published or not stamped else replace(found, published=stamped)
+    return found, stamped
+
+
+def _issue_month(lines: list[str]) -> date | None:
+    """A magazine issue (``——《北京之春》1998年3月号``) or a bare ``1998年3月`` line: its month."""
+    for line in lines:
+        if len(line) <= 40 and (hit := _ISSUE.search(line)) and 1 <= int(hit.group(2)) <= 12:
+            return date(int(hit.group(1)), int(hit.group(2)), 1)
+    return None
+
+
+def _guessed_date(html: str, lines: list[str]) -> date | None:
+    """htmldate's extensive guess, kept only when the page shows that day in its text."""
+    import htmldate
+
+    day = m.parse_date(htmldate.find_date(html, extensive_search=True, original_date=True) or "")
+    shown = day and any(day.strftime(f) in line for line in lines for f in ("%Y-%m-%d", "%Y年%m月%d日", "%Y/%m/%d"))
+    return day if shown else None
 
 
 def _forum_author(line: str) -> tuple[str, ...]:
