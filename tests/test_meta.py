@@ -6,7 +6,7 @@ import pytest
 from test_clean import seed
 
 from newsdigest.clean import clean
-from newsdigest.meta import finalize, parse_byline, parse_credit, parse_date
+from newsdigest.meta import finalize, parse_byline, parse_credit, parse_date, parse_fields
 from newsdigest.models import Cleaned, Meta
 from newsdigest.split import split
 
@@ -77,3 +77,20 @@ def test_bylines_and_credits() -> None:
     assert parse_byline("职教赋能 人才强市") is None
     assert parse_credit("正文。(温州日报 徐成子)")[1] == Meta(source="温州日报", authors=("徐成子",))
     assert parse_credit("正文(见附件)") is None
+
+
+def test_labelled_authors_beyond_chinese_names() -> None:
+    assert parse_fields("作者:zboygirl 阅读(1660) 评论(5) 编辑 发表于:2005-07-31 12:30").authors == ("zboygirl",)
+    assert parse_fields("作者： 放飞&心情").authors == ("放飞&心情",)
+    assert parse_fields("文：眉间尺").authors == ("眉间尺",)
+    assert parse_fields("执笔人：闵乐夫 赵兰波").authors == ("闵乐夫", "赵兰波")
+    assert parse_fields("来源: 尹娟").authors == ("尹娟",)
+    assert parse_fields("[ 黄宇 ] 来源：[ 国际金融报 ]").authors == ("黄宇",)
+    assert parse_fields("来源：新华网").authors == ()
+
+
+def test_bylines_with_outlet_or_compiler_words() -> None:
+    assert parse_byline("新华网黑龙江频道 记者 伊琳 李清芬") == ("伊琳", "李清芬")
+    assert parse_byline("整合 新华日报·交汇点记者 徐睿翔") == ("徐睿翔",)
+    assert parse_byline("顶端新闻·河南商报记者马俊峰/文受访者供图") == ("马俊峰",)
+    assert parse_byline("第A04版：小记者训练营") is None

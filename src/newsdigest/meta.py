@@ -32,13 +32,15 @@ _LABELS = (
 LABEL = re.compile(rf"(?<![\w])({_LABELS})\s*[:：]\s*")
 _DATE_LABELS = frozenset(["发布时间", "发布日期", "发表时间", "发表日期", "更新时间", "上传时间", "日期", "时间"])
 _SOURCE_LABELS = frozenset(["稿件来源", "信息来源", "新闻来源", "文章来源", "消息来源", "来源", "出处"])
-_AUTHOR_LABELS = frozenset(["作者", "撰稿", "撰文", "文字", "记者", "通讯员"])
+_AUTHOR_LABELS = frozenset(["作者", "执笔人", "执笔", "撰稿", "撰文", "文字", "文", "记者", "通讯员"])
 _EDITOR_LABELS = frozenset(["责任编辑", "责编", "编辑"])
 _BOOK = re.compile(r"《([^》]{2,20})》")
-_ROLE = re.compile(r"^(?:\S{0,20}?(?:记者|通讯员|实习生)|摄影|摄|文/图|文／图|图/文|文|图|撰稿|作者|□|■)[:：]?$")
+_ROLE = re.compile(r"^(?:\S{0,20}?(?:记者|通讯员|实习生)|整合|整理|编译|摄影|摄|文/图|文／图|图/文|文|图|撰稿|作者|□|■)[:：]?$")
 # Words a byline may carry besides names: where from, and "reporting".
 _BYLINE_NOISE = re.compile(r"^(?:\S{0,8}报道|发自\S{0,8}|/文|/摄|摄)$")
-_ORG_ROLE = re.compile(r"^(\S{0,20}?)(?:记者|通讯员|实习生)(\S{2,4}?)(?:发自\S{0,8}|/文|/摄|报道)?$")
+_ORG_ROLE = re.compile(r"^(\S{0,20}?)(?:记者|通讯员|实习生)(\S{2,4}?)(?:发自\S{0,8}|/文\S{0,8}|/摄\S{0,8}|报道)?$")
+# A labelled author that is no Chinese name: a web handle or pen name (``放飞&心情``), alone.
+_PEN_NAME = re.compile(r"^[\w&.·\-]{2,12}$")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 _ROLE_PREFIX = re.compile(r"^(?:本报|本台)?(?:记者|通讯员|实习生)")
 _HANDLE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,19}$")
@@ -91,6 +93,17 @@ def names_in(value: str, strict: bool = False) -> tuple[str, ...]:
     return tuple(w for w in words if is_name(w, strict))
 
 
+def author_names(value: str) -> tuple[str, ...]:
+    """Names in a labelled author value; a leading web handle or a lone pen name counts too."""
+    words = value.split()
+    if words and _HANDLE.match(words[0]):
+        return (words[0],)
+    names = names_in(value)
+    if names or len(words) != 1 or not _PEN_NAME.match(words[0]) or words[0].isdigit():
+        return names
+    return (words[0],)
+
+
 def parse_byline(line: str) -> tuple[str, ...] | None:
     """Author names when ``line`` is a byline (``记者 X 通讯员 Y``, ``X Y``), else None."""
     words = line.replace("\u3000", " ").split()
@@ -103,7 +116,9 @@ def parse_byline(line: str) -> tuple[str, ...] | None:
             has_role = True
         elif _BYLINE_NOISE.match(word) and names:
             continue
-        elif (m := _ORG_ROLE.match(word)) and is_name(m.group(2), strict=False):
+        elif not names and not has_role and _OUTLET.search(word.replace("频道", "网")):
+            continue  # ``新华网黑龙江频道 记者 伊琳``: the outlet before the role
+        elif (m := _ORG_ROLE.match(word)) and is_name(m.group(2), strict=not _is_outlet(m.group(1))):
             has_role = True
             names.append(m.group(2))
         elif is_name(word) or (has_role and is_name(word, strict=False)):
@@ -114,12 +129,20 @@ def parse_byline(line: str) -> tuple[str, ...] | None:
     return tuple(names) if names and (has_role or len(names) >= 2) else None
 
 
+def _is_outlet(org: str) -> bool:
+    """``河南商报``, ``本报``: a role after it vouches for a name with a rare surname."""
+    return bool(org) and (bool(_OUTLET.search(org)) or org.endswith(("本报", "本台", "本网")))
+
+
 def parse_fields(line: str) -> Meta | None:
     """Fields of a labelled metadata line (``发布时间:… 来源:…``), None when it has no label."""
     parts = LABEL.split(line)
     if len(parts) < 3:
         return None
     found: dict = {"published": parse_date(parts[0])}
+    lead = parts[0].strip(" []【】")
+    if lead and all(is_name(w) for w in lead.split()):  # ``[ 黄宇 ] 来源：[ 国际金融报 ]``
+        found["authors"] = tuple(lead.split())
     for label, value in zip(parts[1::2], parts[2::2], strict=True):
         value = value.strip(" |/·　")
         if label in _DATE_LABELS and not found["published"]:
@@ -127,8 +150,10 @@ def parse_fields(line: str) -> Meta | None:
         elif label in _SOURCE_LABELS and value and "source" not in found:
             found["source"] = source_of(value)
             found["published"] = found["published"] or parse_date(value)
+            if is_name(value):  # ``来源: 尹娟``: the source is a person, its author
+                found["authors"] = (*found.get("authors", ()), value)
         elif label in _AUTHOR_LABELS and value:
-            found["authors"] = found.get("authors", ()) + names_in(value)
+            found["authors"] = found.get("authors", ()) + author_names(value)
         elif label in _EDITOR_LABELS and value:
             found["editor"] = (names_in(value) or (None,))[0]
     return Meta(**{k: v for k, v in found.items() if v})
