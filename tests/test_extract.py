@@ -87,3 +87,24 @@ def test_no_date_guessed_from_scripts_or_sidebar_years() -> None:
             "<div>Copyright 2005-2006 All rights reserved</div></body></html>")
     _, found = html_to_text(html, None)
     assert found.published is None
+
+
+def test_author_under_the_heading_and_forum_posters() -> None:
+    body = "<p>人心不会熄灭，但它可能蒙上灰烬而不再燃烧。灰烬本来是燃烧的产物，但它也会窒息火焰。</p>" * 4
+    _, found = html_to_text(f"<html><body><h2>犬儒病(上)</h2><p>胡平</p>{body}</body></html>", None)
+    assert found.authors == ("胡平",)
+    _, found = html_to_text(f"<html><body>{body}<p>由海姑娘张贴 @ 2005-03-21 01:20:44 (359)</p></body></html>", None)
+    assert found.authors == ("海姑娘",)
+    _, found = html_to_text(f"<html><body><p>Journals by Subject</p>{body}</body></html>", None)
+    assert found.authors == ()
+    _, found = html_to_text(f"<html><body><p>发布时间 2005/05/17 22:11:42 by 眉间尺</p>{body}</body></html>", None)
+    assert found.authors == ("眉间尺",)
+
+
+def test_meta_author_only_when_a_real_name() -> None:
+    body = "<p>淘宝网物流配送存在的问题很多，本文分析了原因，并提出了对策和建议，供同行参考。</p>" * 4
+    head = '<head><meta name="author" content="{}"></head>'
+    _, found = html_to_text(f"<html>{head.format('赵  培')}<body>{body}</body></html>", None)
+    assert found.authors == ("赵培",)
+    _, found = html_to_text(f"<html>{head.format('大汉网络')}<body>{body}</body></html>", None)
+    assert found.authors == ()

@@ -29,7 +29,10 @@ _ENTITIES = {"nbsp": " ", "ensp": " ", "emsp": " ", "amp": "&", "lt": "<", "gt":
 _SCAN_LINES = 400
 _STAMP = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}[:：]\d{2}")
 _ISSUE = re.compile(r"(?:^|》)\s*((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月(?:号|份)?$")
-_FORUM = re.compile(r"^(\S{2,20}) 发表于 ?(?:19|20)\d\d|本贴由(\S{2,20}?)于(?:19|20)\d\d|\bby ([A-Za-z][\w.-]{2,19})\b")  # metadata sits near the top; never scan a whole forum thread
+_FORUM = re.compile(r"^([^\s\[\]【】()（）]{2,20}) 发表于 ?(?:19|20)\d\d|本贴由(\S{2,20}?)于(?:19|20)\d\d|由(\S{2,20}?)张贴 ?@")
+# ``… 发布时间 2005/05/17 22:11:42 by 眉间尺``: a poster after a date, never "Journals by Subject"
+_BY = re.compile(r"(?:19|20)\d\d\D{1,3}\d{1,2}\D{1,3}\d{1,2}.{0,20}?\bby ([A-Za-z][\w.-]{2,19}|[\u4e00-\u9fff]{2,8})(?![\w.])")
+_SPACED_NAME = re.compile(r"^[\u4e00-\u9fff](?:\s+[\u4e00-\u9fff]){1,2}$")  # ``赵  培``
 
 
 def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
@@ -45,15 +48,14 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
     if _suspicious(text):  # nothing, or a layout table's every cell: take the densest block instead
         text = densest_text(html) or text
     text = _unwrap_tables(text)
-    found = Meta(title=(doc.title or None) if doc else None, published=_iso(doc.date if doc else None, html))
-    if doc and doc.author:  # trafilatura's author is often a site or software name: want a real name
-        found = m.merge(found, Meta(authors=m.names_in(doc.author, strict=True)))
+    found = Meta(title=(doc.title or None) if doc else None, published=_iso(doc.date if doc else None, html),
+                 authors=_meta_authors(doc.author if doc else None))
     # A labelled line on the page (发布时间:…) beats htmldate; trafilatura's title wins.
     lines = visible_lines(html)[:_SCAN_LINES]
     page, stamped = _scan(lines)
     published = page.published or stamped or found.published or _issue_month(lines) or _guessed_date(html, lines)
     return text, Meta(title=found.title, published=published, source=page.source,
-                      authors=page.authors or found.authors, editor=page.editor)
+                      authors=page.authors or _name_under_heading(text) or found.authors, editor=page.editor)
 
 
 def _suspicious(text: str) -> bool:
@@ -145,9 +147,26 @@ def _scan(lines: list[str]) -> tuple[Meta, date | None]:
         fields = m.parse_fields(line.strip("【】[]| "))
         if fields is not None and not line.endswith("。"):
             found = m.merge(found, replace_authors(found, fields))
-        elif (names := m.parse_byline(line)) or (names := _forum_author(line)):
-            found = m.merge(found, Meta(authors=() if found.authors else names))
+        names = m.parse_byline(line) if fields is None else ()
+        names = names or _forum_author(line)
+        if names and not found.authors:
+            found = replace(found, authors=names)
     return found, stamped
+
+
+def _name_under_heading(text: str) -> tuple[str, ...]:
+    """``犬儒病(上) / 胡平 / ——当代中国的精神危机``: a lone name right under the article's heading."""
+    lines = [line.strip() for line in text.splitlines()[:2]]
+    heading_like = len(lines) == 2 and 2 <= len(lines[0]) <= 40 and not lines[0].endswith(("。", "！", "？"))
+    return (lines[1],) if heading_like and m.is_name(lines[1]) else ()
+
+
+def _meta_authors(value: str | None) -> tuple[str, ...]:
+    """``<meta name=author>`` as trafilatura reads it: real names only, never the site or software."""
+    first = (value or "").split(";")[0].strip()
+    if _SPACED_NAME.match(first):
+        first = "".join(first.split())
+    return m.names_in(first, strict=True)
 
 
 def _issue_month(lines: list[str]) -> date | None:
@@ -169,7 +188,7 @@ def _guessed_date(html: str, lines: list[str]) -> date | None:
 
 def _forum_author(line: str) -> tuple[str, ...]:
     """Forum and blog posts: ``ggjjzhzz 发表于 2005-9-15``, ``本贴由大卫于2005年…发表``, ``by duscha``."""
-    hit = _FORUM.search(line)
+    hit = _FORUM.search(line) or _BY.search(line)
     return (next(g for g in hit.groups() if g),) if hit else ()
 
 

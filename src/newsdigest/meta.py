@@ -40,6 +40,7 @@ _ROLE = re.compile(r"^(?:\S{0,20}?(?:记者|通讯员|实习生)|整合|整理|�
 _BYLINE_NOISE = re.compile(r"^(?:\S{0,8}报道|发自\S{0,8}|/文|/摄|摄)$")
 _ORG_ROLE = re.compile(r"^(\S{0,20}?)(?:记者|通讯员|实习生)(\S{2,4}?)(?:发自\S{0,8}|/文\S{0,8}|/摄\S{0,8}|报道)?$")
 # A labelled author that is no Chinese name: a web handle or pen name (``放飞&心情``), alone.
+_LEAD_JUNK = re.compile(r"[\s\[\]【】\ue000-\uf8ff]+")  # brackets, and private-use characters of GBK spaces
 _PEN_NAME = re.compile(r"^[\w&.·\-]{2,12}$")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 _ROLE_PREFIX = re.compile(r"^(?:本报|本台)?(?:记者|通讯员|实习生)")
@@ -140,7 +141,7 @@ def parse_fields(line: str) -> Meta | None:
     if len(parts) < 3:
         return None
     found: dict = {"published": parse_date(parts[0])}
-    lead = parts[0].strip(" []【】")
+    lead = _LEAD_JUNK.sub(" ", parts[0]).strip()
     if lead and all(is_name(w) for w in lead.split()):  # ``[ 黄宇 ] 来源：[ 国际金融报 ]``
         found["authors"] = tuple(lead.split())
     for label, value in zip(parts[1::2], parts[2::2], strict=True):
