@@ -92,16 +92,18 @@ def test_two_colleges_on_the_same_theme_stay_apart(cfg, engine) -> None:
 
 def test_reprint_in_a_later_run_joins_the_earlier_story(cfg, engine) -> None:
     _ingest(cfg, engine, [_doc("orig", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn")])
-    later = store.connect(cfg.store_url)  # same database, as the next weekly run opens it
+    stories.forget()  # what the next weekly run, a new process, starts with
+    later = store.connect(cfg.store_url)
     report = _ingest(cfg, later, [_doc("reprint", _repost(JINHUA), "www.jhnews.com.cn")], seen=DAY + timedelta(days=7))
     got = _stories(later)
     assert got["drop/reprint.txt"] == got["drop/orig.txt"]
     assert report.duplicates == report.articles_new >= 1
 
 
-def test_near_duplicate_in_a_later_run_joins_through_the_stored_band_keys(cfg, engine) -> None:
+def test_near_duplicate_in_a_later_run_joins_through_the_stored_signatures(cfg, engine) -> None:
     _ingest(cfg, engine, [_doc("orig", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn"),
                           _doc("other", HANGZHOU.read_text(encoding="utf-8"), "zjrb.zjol.com.cn")])
+    stories.forget()
     report = _ingest(cfg, engine, [_doc("excerpt", _excerpt(JINHUA), "jhrb.jhnews.com.cn")],
                      seen=DAY + timedelta(days=3))
     got = _stories(engine)

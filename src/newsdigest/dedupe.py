@@ -11,8 +11,8 @@ permutation over all shingles at once); ``scripts/bench.py`` measures it next to
 datasketch 2.0. Signatures are stored, so the hash family is fixed by ``_SEED`` and
 recorded in ``scheme``: signatures of another scheme are never compared.
 
-Matching is pure: ``match`` takes the batch and the stored entries that share a hash
-or an LSH band key with it (the I/O edge, ``store.stories``, finds those).
+Matching is pure: ``match`` takes the batch and an ``Index`` of stored entries (the
+I/O edge, ``store.stories``, keeps that index in step with the database).
 """
 
 from __future__ import annotations
@@ -196,10 +196,9 @@ def band_keys(signature: np.ndarray, bands: int, rows: int) -> tuple[int, ...]:
         return ()
     grid = signature[: bands * rows].astype(np.uint64).reshape(bands, rows)
     h = np.arange(1, bands + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    with np.errstate(over="ignore"):
-        for col in range(rows):
-            h = (h ^ grid[:, col]) * np.uint64(0x100000001B3)
-        h = _mix(h)
+    for col in range(rows):  # uint64 arrays wrap silently (only numpy scalars warn)
+        h = (h ^ grid[:, col]) * np.uint64(0x100000001B3)
+    h = _mix(h)
     return tuple(int(v) for v in (h >> np.uint64(1)))
 
 
@@ -218,12 +217,13 @@ def _signature(entry: Entry) -> np.ndarray:
     return np.frombuffer(entry.signature, dtype="<u4")
 
 
-class _Index:
-    """Entries by content hash and band key: the stored candidates plus the batch so far."""
+class Index:
+    """Entries by content hash and LSH band key (an in-memory LSH index)."""
 
-    def __init__(self, entries: Iterable[Entry]) -> None:
+    def __init__(self, entries: Iterable[Entry] = ()) -> None:
         self.by_hash: dict[str, list[Entry]] = {}
         self.by_key: dict[int, list[Entry]] = {}
+        self.max_order = 0
         for entry in entries:
             self.add(entry)
 
@@ -231,8 +231,11 @@ class _Index:
         self.by_hash.setdefault(entry.content_hash, []).append(entry)
         for key in entry.keys:
             self.by_key.setdefault(key, []).append(entry)
+        self.max_order = max(self.max_order, entry.order)
 
     def matches(self, fp: Fingerprint, day: date, settings: Settings) -> list[Entry]:
+        """Entries within the window with the same content hash, or sharing a band key and
+        estimated at least ``threshold`` similar (the band key only makes them candidates)."""
         window = timedelta(days=settings.window_days)
         found = {e.article_id: e for e in self.by_hash.get(fp.content_hash, ()) if abs(e.day - day) <= window}
         for key in fp.keys:
@@ -243,22 +246,23 @@ class _Index:
         return list(found.values())
 
 
-def match(items: list[Item], stored: Iterable[Entry], settings: Settings,
+def match(items: list[Item], stored: Index | Iterable[Entry], settings: Settings,
           fingerprints: dict[str, Fingerprint] | None = None) -> list[Entry]:
     """Place each item in a story: it joins the story of its earliest match (stored or
     earlier in this batch), or starts its own. Items are taken by (day, position), so
-    the result does not depend on how a batch happens to be ordered within a day."""
-    index = _Index(stored)
-    start = 1 + max((e.order for lst in index.by_hash.values() for e in lst), default=0)
+    the result does not depend on how a batch happens to be ordered within a day.
+    ``stored`` is only read: the batch goes into an index of its own."""
+    stored = stored if isinstance(stored, Index) else Index(stored)
+    batch = Index()
     out: dict[str, Entry] = {}
     ordered = sorted(enumerate(items), key=lambda pair: (pair[1].day, pair[0]))
-    for n, (_, item) in enumerate(ordered):
+    for n, (_, item) in enumerate(ordered, start=stored.max_order + 1):
         fp = (fingerprints or {}).get(item.article_id) or fingerprint(item.text, settings)
-        found = index.matches(fp, item.day, settings)
+        found = stored.matches(fp, item.day, settings) + batch.matches(fp, item.day, settings)
         earliest = min(found, key=lambda e: (e.day, e.order), default=None)
         entry = Entry(item.article_id, earliest.story if earliest else item.article_id, fp.content_hash,
-                      item.day, fp.signature.astype("<u4").tobytes(), fp.keys, start + n)
-        index.add(entry)
+                      item.day, fp.signature.astype("<u4").tobytes(), fp.keys, n)
+        batch.add(entry)
         out[item.article_id] = entry
     return [out[item.article_id] for item in items]
 

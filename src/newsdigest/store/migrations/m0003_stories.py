@@ -1,4 +1,4 @@
-"""Story index: per-article fingerprints (exact hash, MinHash signature) and LSH band keys."""
+"""Story index: per-article story, exact content hash, day and MinHash signature."""
 
 from __future__ import annotations
 
@@ -10,5 +10,4 @@ VERSION = 3
 
 
 def upgrade(conn: Connection) -> None:
-    for table in (stories.story_index, stories.story_bands):
-        table.create(conn, checkfirst=True)
+    stories.story_index.create(conn, checkfirst=True)
