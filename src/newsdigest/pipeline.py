@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from newsdigest.models import Article, Document, Meta, Rejected
 from newsdigest.store import stories
 
 _HTML = re.compile(r"^\s*(?:<!doctype html|<html|<\?xml[^>]*>\s*<html|<head|<body)", re.I)
-_NOT_CONTENT = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True)
@@ -107,9 +105,9 @@ def process(doc: Document) -> Processed:
 
 
 def content_hash(article: Article) -> str:
-    """Exact-content fingerprint, blind to punctuation width and whitespace."""
-    normal = _NOT_CONTENT.sub("", unicodedata.normalize("NFKC", article.text))
-    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+    """Exact-content fingerprint, blind to punctuation width, whitespace and trailing chrome
+    (the story index's own hash, so both agree)."""
+    return dedupe.content_hash(article.text)
 
 
 def article_id(doc_sha: str, article: Article) -> str:
