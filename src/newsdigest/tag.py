@@ -185,7 +185,9 @@ def keywords(tokens: list[str], count: int) -> dict[str, float]:
     without cutting the text a second time)."""
     _, idf, median, stop = _jieba()
     places = gazetteer()  # places are shown as regions already
-    tf = Counter(t for t in tokens if _WORD.fullmatch(t) and t not in stop and t not in places and not t.isdigit())
+    # Count first, then test each distinct token once (about half as many tests).
+    tf = {t: n for t, n in Counter(tokens).items()
+          if _WORD.fullmatch(t) and t not in stop and t not in places and not t.isdigit()}
     total = sum(tf.values()) or 1
     weights = {w: n / total * idf.get(w, median) for w, n in tf.items()}
     top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:count]
