@@ -161,3 +161,15 @@ def test_group_stories_single_article_has_no_carried_by() -> None:
                         url="https://news.example.cn/a/1.html")
     [story] = dedupe.group_stories([art])
     assert story.carried_by == "" and story.count == 1 and dedupe.outlet(art) == "news.example.cn"
+
+
+def test_index_finds_every_entry_sharing_a_band_key() -> None:
+    settings = dedupe.Settings()
+    text = "\n".join(_paragraphs(JINHUA))
+    variants = [text, text.replace("金华市技师学院", "金华技师学院", 1), text.replace("200余家", "两百余家", 1)]
+    stored = dedupe.Index(dedupe.match([dedupe.Item(f"a{i}", t, date(2025, 5, 1 + i))
+                                        for i, t in enumerate(variants)], [], settings))
+    fp = dedupe.fingerprint(text.replace("6500", "六千五百", 1), settings)
+    found = stored.matches(fp, date(2025, 5, 10), settings)
+    assert sorted(e.article_id for e in found) == ["a0", "a1", "a2"]
+    assert {e.story for e in found} == {"a0"}

@@ -222,7 +222,10 @@ class Index:
 
     def __init__(self, entries: Iterable[Entry] = ()) -> None:
         self.by_hash: dict[str, list[Entry]] = {}
-        self.by_key: dict[int, list[Entry]] = {}
+        # Nearly every band key belongs to one article: a key maps to that entry, and only
+        # the rare shared keys get a list in ``more`` (a list per key cost ~40 MB at 20k).
+        self.by_key: dict[int, Entry] = {}
+        self.more: dict[int, list[Entry]] = {}
         self.max_order = 0
         for entry in entries:
             self.add(entry)
@@ -230,8 +233,13 @@ class Index:
     def add(self, entry: Entry) -> None:
         self.by_hash.setdefault(entry.content_hash, []).append(entry)
         for key in entry.keys:
-            self.by_key.setdefault(key, []).append(entry)
+            if self.by_key.setdefault(key, entry) is not entry:
+                self.more.setdefault(key, []).append(entry)
         self.max_order = max(self.max_order, entry.order)
+
+    def _keyed(self, key: int) -> list[Entry]:
+        first = self.by_key.get(key)
+        return [] if first is None else [first, *self.more.get(key, ())]
 
     def matches(self, fp: Fingerprint, day: date, settings: Settings) -> list[Entry]:
         """Entries within the window with the same content hash, or sharing a band key and
@@ -239,7 +247,7 @@ class Index:
         window = timedelta(days=settings.window_days)
         found = {e.article_id: e for e in self.by_hash.get(fp.content_hash, ()) if abs(e.day - day) <= window}
         for key in fp.keys:
-            for e in self.by_key.get(key, ()):
+            for e in self._keyed(key):
                 if e.article_id not in found and abs(e.day - day) <= window \
                         and similarity(fp.signature, _signature(e)) >= settings.threshold:
                     found[e.article_id] = e
