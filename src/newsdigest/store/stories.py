@@ -68,8 +68,11 @@ def _load(conn: Any, loaded: _Loaded, where: list, settings: dedupe.Settings) ->
 
 def stored_index(engine: Engine, days: list[date], settings: dedupe.Settings) -> dedupe.Index:
     """The index of stored entries that may match articles of these days, up to date."""
-    loaded = _LOADED.setdefault((str(engine.url), settings.scheme), _Loaded())
+    key = (str(engine.url), settings.scheme)
+    loaded = _LOADED.setdefault(key, _Loaded())
     low = min(days) - timedelta(days=settings.window_days)
+    if loaded.low is not None and low - loaded.low > timedelta(days=settings.window_days):
+        loaded = _LOADED[key] = _Loaded()  # a long-lived process: let what left the window go
     seq, day = story_index.c.seq, story_index.c.day
     with engine.connect() as conn:
         top = conn.scalar(select(func.max(seq))) or 0
