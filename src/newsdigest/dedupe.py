@@ -71,7 +71,7 @@ class Settings:
 class Fingerprint:
     content_hash: str
     signature: np.ndarray  # uint32[num_perm]; empty when the text has no content
-    keys: tuple[int, ...]  # LSH band keys (signed 63-bit, to fit any BIGINT column)
+    keys: tuple[int, ...]  # LSH band keys (63-bit; rebuilt from the signature, never stored)
 
 
 @dataclass(frozen=True)
