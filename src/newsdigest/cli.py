@@ -183,7 +183,7 @@ def _article_json(a: Any) -> dict[str, Any]:
 def articles(ctx: typer.Context,
              format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
              week: Annotated[str | None, typer.Option(help="Only articles first seen in this ISO week.")] = None) -> None:
-    """List stored articles (every ingested document, duplicates included)."""
+    """List stored articles: one line per story in the table; every document in JSON."""
     cfg = ctx.obj.load()
     since = until = None
     if week:
@@ -195,9 +195,14 @@ def articles(ctx: typer.Context,
     if format is Format.json:
         out.print_json(json.dumps({"articles": [_article_json(a) for a in items]}, ensure_ascii=False))
         return
-    table = Table("published", "title", "source", "regions", "story")
-    for a in items:
-        table.add_row(str(a.published or "–"), a.title[:40], a.source or "–", " ".join(a.regions), a.story[:8])
+    # The table shows one line per story (JSON lists every document, duplicates included).
+    from newsdigest import dedupe
+
+    table = Table("published", "title", "source", "regions", "also carried by", "story")
+    for story in dedupe.group_stories(items):
+        a = story.origin
+        table.add_row(str(a.published or "–"), a.title[:40], dedupe.outlet(a) or "–", " ".join(a.regions),
+                      story.carried_by or "–", story.id[:8])
     out.print(table)
 
 

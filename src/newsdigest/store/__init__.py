@@ -112,20 +112,6 @@ def add_articles(conn: Any, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert(articles), fresh)
 
 
-def story_of_hashes(engine: Engine, hashes: Iterable[str]) -> dict[str, str]:
-    """Story of already stored articles with these content hashes (exact reprints)."""
-    hashes = set(hashes)
-    if not hashes:
-        return {}
-    with engine.connect() as conn:
-        rows = conn.execute(select(articles.c.content_hash, articles.c.story)
-                            .where(articles.c.content_hash.in_(hashes)).order_by(articles.c.first_seen))
-        out: dict[str, str] = {}
-        for r in rows:
-            out.setdefault(r.content_hash, r.story)
-        return out
-
-
 def _stored(row: Any) -> StoredArticle:
     removed = json.loads(row.removed or "[]")
     counts: dict[str, int] = {}
