@@ -28,6 +28,10 @@ _ENTITY = re.compile(r"&(nbsp|ensp|emsp|amp|lt|gt|quot|#\d+);")
 _ENTITIES = {"nbsp": " ", "ensp": " ", "emsp": " ", "amp": "&", "lt": "<", "gt": ">", "quot": '"'}
 _SCAN_LINES = 400
 _STAMP = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}[:：]\d{2}")
+# ASP pages in the en-US locale: ``9/17/2004 5:54:13 AM`` is month/day/year (the AM/PM says so).
+_US_STAMP = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d) \d{1,2}:\d{2}(?::\d{2})? ?[AP]M\b")
+_ABOVE_BODY = 4  # lines above the article's first paragraph searched for its date
+_LIST_GAP = 3  # stamps this close together, three or more, are a list of links (chapters, sidebar)
 _ISSUE = re.compile(r"(?:^|》)\s*((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月(?:号|份)?$")
 _FORUM = re.compile(r"^([^\s\[\]【】()（）]{2,20}) 发表于 ?(?:19|20)\d\d|本贴由(\S{2,20}?)于(?:19|20)\d\d|由(\S{2,20}?)张贴 ?@")
 # ``… 发布时间 2005/05/17 22:11:42 by 眉间尺``: a poster after a date, never "Journals by Subject"
@@ -52,8 +56,10 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
                  authors=_meta_authors(doc.author if doc else None))
     # A labelled line on the page (发布时间:…) beats htmldate; trafilatura's title wins.
     lines = visible_lines(html)[:_SCAN_LINES]
-    page, stamped = _scan(lines)
-    published = page.published or stamped or found.published or _issue_month(lines) or _guessed_date(html, lines)
+    start = _body_start(lines, text)
+    page, stamped = _scan(lines, start)
+    published = (page.published or _date_above(lines, start) or stamped or found.published
+                 or _issue_month(lines) or _guessed_date(html, lines))
     return text, Meta(title=found.title, published=published, source=page.source,
                       authors=page.authors or _name_under_heading(text) or found.authors, editor=page.editor)
 
@@ -121,12 +127,23 @@ def _in_link(el: etree._Element) -> bool:
 
 
 def _first_post(root: etree._Element, scores: dict[etree._Element, float]) -> etree._Element:
-    """The best block, or the first of the same repeated post container (tag and class)."""
+    """The best block, or the first of the same repeated post container (tag and class):
+    the best block's own class, or a classed container around it repeated for other posts."""
     best = max(scores, key=scores.__getitem__)
-    if not best.get("class"):
-        return best
-    same = [el for el in root.iter(best.tag) if el.get("class") == best.get("class") and scores.get(el, 0) >= 5]
-    return same[0] if same else best
+    for rank, el in enumerate((best, *best.iterancestors())):
+        if rank > _POST_DEPTH or el.tag in ("html", "body"):
+            break
+        same = _same_class(root, el, scores) if el.get("class") else []
+        if len(same) >= 2:
+            return same[0]
+    return best
+
+
+_POST_DEPTH = 4  # how far above the best block a repeated post container is looked for
+
+
+def _same_class(root: etree._Element, el: etree._Element, scores: dict[etree._Element, float]) -> list[etree._Element]:
+    return [e for e in root.iter(el.tag) if e.get("class") == el.get("class") and scores.get(e, 0) >= 5]
 
 
 def page_metadata(html: str) -> Meta:
@@ -135,15 +152,19 @@ def page_metadata(html: str) -> Meta:
     return found if found.published or not stamped else replace(found, published=stamped)
 
 
-def _scan(lines: list[str]) -> tuple[Meta, date | None]:
-    """Labelled metadata lines, and the first short line with a date and a time (a post's stamp)."""
+def _scan(lines: list[str], start: int | None = None) -> tuple[Meta, date | None]:
+    """Labelled metadata lines, and the first short line with a date and a time (a post's stamp).
+
+    Stamps after the article's first line (``start``) that belong to a list of stamped lines
+    are link lists (chapters, a sidebar's recent posts), never the article's own stamp.
+    """
     found = Meta()
-    stamped = None
+    stamps = [i for i, line in enumerate(lines) if len(line) <= 80 and _stamp_date(line)]
+    listed = {i for i in _listed(stamps) if start is not None and i > start}
+    stamped = next((_stamp_date(lines[i]) for i in stamps if i not in listed), None)
     for line in lines:
         if len(line) > 150:
             continue
-        if stamped is None and len(line) <= 80 and (hit := _STAMP.search(line)):
-            stamped = m.parse_date(hit.group(0))
         fields = m.parse_fields(line.strip("【】[]| "))
         if fields is not None and not line.endswith("。"):
             found = m.merge(found, replace_authors(found, fields))
@@ -152,6 +173,65 @@ def _scan(lines: list[str]) -> tuple[Meta, date | None]:
         if names and not found.authors:
             found = replace(found, authors=names)
     return found, stamped
+
+
+def _stamp_date(line: str) -> date | None:
+    if hit := _STAMP.search(line):
+        return m.parse_date(hit.group(0))
+    if hit := _US_STAMP.search(line):
+        return _day(int(hit.group(3)), int(hit.group(1)), int(hit.group(2)))
+    return None
+
+
+def _day(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _listed(stamps: list[int]) -> set[int]:
+    """Stamped line numbers in chains of three or more, each within ``_LIST_GAP`` of the next."""
+    out: set[int] = set()
+    chain: list[int] = []
+    for i in stamps:
+        if chain and i - chain[-1] > _LIST_GAP:
+            out.update(chain if len(chain) >= 3 else ())
+            chain = []
+        chain.append(i)
+    out.update(chain if len(chain) >= 3 else ())
+    return out
+
+
+def _body_start(lines: list[str], text: str) -> int | None:
+    """The page line where the article's first paragraph (20+ characters, a comma or stop:
+    never the title) begins."""
+    first = next((p for p in text.splitlines() if len(p) >= 20 and _SENTENCE_MARK.search(p)), "")
+    key = "".join(first.split())[:12]
+    if not key:
+        return None
+    return next((i for i, line in enumerate(lines) if key in "".join(line.split())), None)
+
+
+def _date_above(lines: list[str], start: int | None) -> date | None:
+    """The nearest date line just above the article's first paragraph: the date it was
+    published, where dates further away belong to the site header or a sidebar."""
+    for line in reversed(lines[max(0, (start or 0) - _ABOVE_BODY):start or 0]):
+        if day := _line_date(line):
+            return day
+    return None
+
+
+def _line_date(line: str) -> date | None:
+    """The date of a line that is mostly a date: ``2003年5月``, ``2006年12月27日（京港台时间）``, a stamp."""
+    if len(line) <= 80 and (day := _stamp_date(line)):
+        return day
+    hit = m.DATE.search(line) if len(line) <= 40 else None
+    if hit and len(line) - len(hit.group(0)) <= 16:
+        return m.parse_date(hit.group(0))
+    if len(line) <= 40 and (month := _ISSUE.search(line)) and 1 <= int(month.group(2)) <= 12:
+        return date(int(month.group(1)), int(month.group(2)), 1)
+    return None
 
 
 def _name_under_heading(text: str) -> tuple[str, ...]:

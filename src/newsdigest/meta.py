@@ -16,6 +16,7 @@ from newsdigest.models import Cleaned, Meta
 
 # Dates: 2025-06-04, 2025/8/7, 2025.6.4, 2025年6月4日 (time after it is ignored).
 _DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*日?")
+DATE = _DATE  # for ``extract``: how much of a line a date takes
 _DATE_ONLY = re.compile(
     r"^[\[【(（]?\s*((?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)"
     r"(?:\s*(?:星期|周)[一二三四五六日天])?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?\s*[\]】)）]?$"
