@@ -174,8 +174,26 @@ def _is_chrome(line: str) -> bool:
     return len(line) <= 80 and not _SENT_PUNCT.search(line[-1:]) and bool(_CHROME_ANY.search(line))
 
 
+# SEO keyword runs inside a line: eight or more space-separated Chinese phrases in a row,
+# none with punctuation (``仿木地板砖价格表资料免费下载 仿木地板砖贴图资料免费下载 …``).
+_PHRASE = r"(?=[^\s,，。！？!?;；:：、]*[\u4e00-\u9fff])[^\s,，。！？!?;；:：、]{2,20}"
+_KEYWORD_RUN = re.compile(rf"(?:(?<=\s)|^){_PHRASE}(?:\s+{_PHRASE}){{7,}}(?=\s|$)")
+_RUN_MEAN = 4  # mean phrase length: shorter ones are a navigation bar (``首页 新闻 体育``)
+# Casual prose written with spaces for punctuation (forums): pronouns and sentence particles.
+_SPOKEN = re.compile(r"[我你]|[了吗呢吧啊哩哦嘛呀啦哈么]$")
+# Scraper-defeating noise: a run of one repeated symbol and the symbol after it (``♀♀♀♀★``).
+_NOISE = re.compile(r"([\u2600-\u26ff])\1{2,}[^\w\s]?")
+
+
 def _strip_spam(block: _Block) -> None:
-    """Mark a link-farm line as spam, or cut link-farm cells out of a line that has prose too."""
+    """Mark a link-farm line as spam, or cut link-farm cells, keyword runs and symbol noise
+    out of a line that has prose too."""
+    _strip_farm(block)
+    if block.kind == TEXT:
+        _strip_runs(block)
+
+
+def _strip_farm(block: _Block) -> None:
     line = block.text
     if inj := _INJECTED.match(line):
         _note(block, "spam", inj.group(0).strip())
@@ -198,6 +216,25 @@ def _strip_spam(block: _Block) -> None:
         block.kind = "spam"
     elif len(cells) >= 6 and not numeric and not long_cells and max(map(len, cells)) <= 6:
         block.kind = "chrome"  # a navigation bar
+
+
+def _strip_runs(block: _Block) -> None:
+    """Cut keyword runs and symbol noise out of a line, keeping the prose around them."""
+    block.text = _NOISE.sub(lambda hit: _cut(block, hit.group(0), ""), block.text)
+    block.text = _KEYWORD_RUN.sub(lambda hit: _cut(block, hit.group(0), "\n") if _keywords(hit.group(0))
+                                  else hit.group(0), block.text).strip()
+
+
+def _cut(block: _Block, text: str, gap: str) -> str:
+    _note(block, "spam", text)
+    return gap
+
+
+def _keywords(run: str) -> bool:
+    """Phrases long enough for keywords (not a menu), hardly any spoken like a forum post."""
+    words = run.split()
+    spoken = sum(1 for w in words if _SPOKEN.search(w))
+    return sum(map(len, words)) / len(words) >= _RUN_MEAN and spoken <= len(words) // 10
 
 
 def _channel_names(blocks: list[_Block]) -> None:
@@ -362,7 +399,7 @@ def _seen(shingles: set[str], index: dict[str, int]) -> bool:
     return bool(hits) and max(hits.values()) >= 0.7 * len(shingles)
 
 
-_CLAUSES = re.compile(r"[^,，]+[,，]?")
+_CLAUSES = re.compile(r"[^,，]*[,，]|[^,，]+")  # every character in some clause: ",,," stays
 
 
 def _repeated_clause(sentence: str, removed: list[Removed]) -> str:
