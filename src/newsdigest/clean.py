@@ -25,7 +25,7 @@ _SUBHEAD = re.compile(r"^[^,，、;；:：。！？\s]{2,8}[,， ][^,，、;；:
 _WS = re.compile(r"[ \t\u00a0\u2002\u2003\u3000\ufeff\u200b]+")
 
 # --- spam: short query-like cells separated by bars, glued to domains, or headed lists ---
-_CELL_SEP = re.compile(r"\s*[|｜丨¦]\s*|\s+/\s+|\s{2,}|\u3000+")
+_CELL_SEP = re.compile(r"\s*[|｜丨¦]\s*|\s+[/-]\s+|\s{2,}|\u3000+")
 _SPAMMY = re.compile(
     r"什么|怎么|为什么|为啥|咋办|吗$|意思|原因|哪里|哪个|哪些|多少钱|是谁|好不好|能不能|属相|生肖|星座|"
     r"彩票|时时彩|开奖|六合彩|娱乐城|博彩|赌场|棋牌|成人|无码|毛片|黄片|[Aa][Vv](?:在线|片)|一区|二区|在线观看|"
