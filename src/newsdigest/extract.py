@@ -95,7 +95,28 @@ def densest_text(html: str) -> str:
     scores = _block_scores(root)
     if not scores:
         return ""
-    return "\n".join(visible_lines(lxml.html.tostring(_first_post(root, scores), encoding="unicode")))
+    best = _first_post(root, scores)
+    lines = visible_lines(lxml.html.tostring(best, encoding="unicode"))
+    if lines and _ANNOUNCES.search(lines[-1]) and (after := _next_block(best)) is not None:
+        lines += visible_lines(lxml.html.tostring(after, encoding="unicode", with_tail=False))
+    return "\n".join(lines)
+
+
+# The article ends announcing what follows (``附：招生专业及考试科目``): a table of data with no
+# sentences to score, in the block right after it.
+_ANNOUNCES = re.compile(r"^附[件表录]?\s*[:：]|[:：]$")
+
+
+def _next_block(el: etree._Element) -> etree._Element | None:
+    """The block element right after ``el`` or after one of its closest ancestors."""
+    for _ in range(_POST_DEPTH):
+        after = el.getnext()
+        if after is not None and after.tag in _BLOCKS and after.text_content().strip():
+            return after
+        el = el.getparent()
+        if el is None or el.tag in ("html", "body"):
+            break
+    return None
 
 
 def _block_scores(root: etree._Element) -> dict[etree._Element, float]:
