@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from math import log
 from pathlib import Path
 
 from newsdigest.config import Topic
@@ -175,9 +176,80 @@ _STOPWORDS = frozenset(
 )
 
 
+# ---- tokenizer: jieba's accurate mode (HMM on), the same tokens at about half the cost ----
+# jieba.lcut builds a dict DAG, then a list of (score, end) tuples through a max() over a
+# generator, and yields every word through three generators. _route finds the same best
+# path in one backward pass over plain lists; the arithmetic and the tie rule (the longer
+# word wins an equal score) are jieba's, so the tokens are identical (tests/test_tag.py
+# compares them with jieba.lcut; jieba is pinned to 0.42.1, whose internals this reads).
+_HAN = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")  # jieba's re_han_default
+_SKIP = re.compile(r"(\r\n|\s)")  # jieba's re_skip_default
+
+
 def tokenize(text: str) -> list[str]:
+    """``jieba.lcut(text)``, computed faster."""
     jieba, *_ = _jieba()
-    return jieba.lcut(text)  # type: ignore[attr-defined]
+    freq, logtotal = jieba.dt.FREQ, log(jieba.dt.total)  # type: ignore[attr-defined]
+    out: list[str] = []
+    for i, block in enumerate(_HAN.split(text)):
+        if i % 2:  # split() with a group: odd pieces are the matches (Chinese/alphanumeric runs)
+            _cut_block(block, freq, logtotal, out)
+        elif block:
+            for piece in _SKIP.split(block):
+                if _SKIP.match(piece):
+                    out.append(piece)
+                else:
+                    out.extend(piece)  # punctuation: one token per character
+    return out
+
+
+def _route(block: str, freq: dict[str, int], logtotal: float) -> list[int]:
+    """End index of the best word starting at each position (jieba's get_DAG + calc)."""
+    n = len(block)
+    score = [0.0] * (n + 1)
+    end = list(range(n + 1))
+    for k in range(n - 1, -1, -1):
+        best, at, found = -logtotal + score[k + 1], k, False  # an unknown single character
+        i, frag = k, block[k]
+        while (f := freq.get(frag)) is not None:  # 0 marks a prefix that is not a word
+            if f and ((s := log(f) - logtotal + score[i + 1]) >= best or not found):
+                best, at, found = s, i, True
+            i += 1
+            if i == n:
+                break
+            frag = block[k:i + 1]
+        score[k], end[k] = best, at
+    return end
+
+
+def _cut_block(block: str, freq: dict[str, int], logtotal: float, out: list[str]) -> None:
+    """Words of one run along the best route; runs of single characters not in the
+    dictionary go to jieba's HMM (finalseg), as jieba's __cut_DAG does."""
+    end = _route(block, freq, logtotal)
+    x, buf = 0, ""
+    while x < len(block):
+        y = end[x] + 1
+        if y - x == 1:
+            buf += block[x]
+        else:
+            if buf:
+                _flush(buf, freq, out)
+                buf = ""
+            out.append(block[x:y])
+        x = y
+    if buf:
+        _flush(buf, freq, out)
+
+
+def _flush(buf: str, freq: dict[str, int], out: list[str]) -> None:
+    from jieba import finalseg
+
+    if len(buf) == 1:
+        out.append(buf)
+    elif not freq.get(buf):
+        out.extend(finalseg.cut(buf))
+    else:
+        out.extend(buf)
 
 
 def keywords(tokens: list[str], count: int) -> dict[str, float]:
