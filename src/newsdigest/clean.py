@@ -37,9 +37,9 @@ _NUMERIC = re.compile(r"^[\d.,%％+\-~～:/年月日万亿元个人次]+$")
 _INJECTED = re.compile(r"^\S{0,12}(?:时时彩|彩票|开奖结果|六合彩|娱乐城|博彩|棋牌|赌场|官方版|下载安装)\S{0,12}\s+(?=\S)")
 _LIST_HEAD = re.compile(
     r"^[【\[]?(相关搜索|热门搜索|热搜|热门推荐|相关推荐|猜你喜欢|热门标签|相关标签|标签|友情链接|"
-    r"相关阅读|相关新闻|相关文章|推荐阅读|延伸阅读|精彩推荐|热点推荐|热门文章|点击排行|阅读排行)[】\]]?\s*[:：]?"
+    r"相关阅读|相关新闻|相关报道|相关链接|相关文章|推荐阅读|延伸阅读|精彩推荐|热点推荐|热门文章|点击排行|阅读排行)[】\]]?\s*[:：]?"
 )
-_LIST_CHROME = frozenset(["相关阅读", "相关新闻", "相关文章", "推荐阅读", "延伸阅读", "精彩推荐", "热点推荐", "热门文章", "点击排行", "阅读排行"])
+_LIST_CHROME = frozenset(["相关阅读", "相关新闻", "相关报道", "相关链接", "相关文章", "推荐阅读", "延伸阅读", "精彩推荐", "热点推荐", "热门文章", "点击排行", "阅读排行"])
 
 # --- chrome: breadcrumbs, share bars, print/close, prev/next, copyright, counters, font bars ---
 _CRUMB = re.compile(r"^(?:当前位置|您的位置|你的位置|您现在的位置|现在的位置|所在位置|當前位置|您當前的位置)\s*[:：]?|^首[页頁]\s*(?:>|»|›|＞|→|/)")
@@ -123,7 +123,7 @@ def _classify(blocks: list[_Block], found: Meta) -> Meta:
     list_kind, list_left = "", 0
     for block in blocks:
         line = block.text
-        if list_left and len(line) <= 40 and not line.endswith(tuple("。！？!?")):
+        if list_left and len(line) <= (80 if line.startswith(("·", "•")) else 40) and not line.endswith(tuple("。！？!?")):
             block.kind, list_left = list_kind, list_left - 1
             continue
         list_left = 0
