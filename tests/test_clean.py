@@ -150,3 +150,12 @@ def test_every_removed_block_has_a_kind() -> None:
 
 def test_empty_and_blank() -> None:
     assert clean("").paragraphs == () and clean(" \n\u3000\n").paragraphs == ()
+
+
+def test_seo_keyword_run_is_cut_but_spaced_forum_prose_stays() -> None:
+    run = "北京装修公司排名 装修效果图大全 二手房装修报价 小户型装修设计 别墅装修风格 厨房装修注意事项 卫生间防水做法 客厅吊顶效果图"
+    prose = "今天去了学校 老师说明天放假了 真的好开心啊 大家一起去玩吧 你们知道吗 我们班要去春游了 好久没出去玩了 期待明天的天气"
+    cleaned = clean(f"学校今年新开了装修设计专业,首批招生一百人。\n{run}\n{prose}")
+    text = "\n".join(cleaned.paragraphs)
+    assert "装修效果图大全" not in text and any(r.kind == "spam" for r in cleaned.removed)
+    assert prose in text and "学校今年新开了装修设计专业" in text

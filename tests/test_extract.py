@@ -108,3 +108,24 @@ def test_meta_author_only_when_a_real_name() -> None:
     assert found.authors == ("赵培",)
     _, found = html_to_text(f"<html>{head.format('大汉网络')}<body>{body}</body></html>", None)
     assert found.authors == ()
+
+
+def test_the_date_nearest_above_the_body_is_the_articles() -> None:
+    body = "<p>我们需要回顾过去，总结经验，面向未来，继续前进，这是一篇讨论教育改革的文章。</p>" * 4
+    html = (f"<html><body><div>今天是2006年1月5日 星期四</div><h1>教育改革的路</h1>"
+            f"<p>2003年5月</p>{body}</body></html>")
+    _, found = html_to_text(html, None)
+    assert found.published == date(2003, 5, 1)
+
+
+def test_a_list_of_stamped_links_after_the_body_gives_no_date() -> None:
+    body = "<p>我们需要回顾过去，总结经验，面向未来，继续前进，这是一篇没有日期的小说章节。</p>" * 4
+    chapters = "".join(f"<p>第{i}章 归来 2005-0{i}-1{i} 10:2{i}:00</p>" for i in range(1, 6))
+    _, found = html_to_text(f"<html><body><h1>归来</h1>{body}{chapters}</body></html>", None)
+    assert found.published is None
+
+
+def test_us_stamp_with_am_pm_is_month_first() -> None:
+    body = "<p>我们需要回顾过去，总结经验，面向未来，继续前进，这是一篇讨论教育改革的文章。</p>" * 4
+    _, found = html_to_text(f"<html><body><h1>题目</h1><p>9/17/2004 5:54:13 AM</p>{body}</body></html>", None)
+    assert found.published == date(2004, 9, 17)

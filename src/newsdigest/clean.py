@@ -199,7 +199,8 @@ def _strip_farm(block: _Block) -> None:
         _note(block, "spam", inj.group(0).strip())
         line = block.text = line[inj.end():]
     cells = [c.strip() for c in _CELL_SEP.split(line) if c.strip()]
-    if len(cells) < 3 and not _SENT_PUNCT.search(line):
+    spaced = len(cells) < 3 and not _SENT_PUNCT.search(line)
+    if spaced:
         cells = line.split(" ")
     if len(cells) < 3:
         return
@@ -208,7 +209,9 @@ def _strip_farm(block: _Block) -> None:
     numeric = any(_NUMERIC.match(c) for c in cells)
     long_cells = [c for c in cells if len(c) > 40]
     farm = len(short) >= 3 and spammy >= max(2, len(short) / 2)
-    farm = farm or (len(cells) >= 8 and not numeric and not long_cells and sum(map(len, cells)) / len(cells) >= 4)
+    # Words separated only by spaces are keywords unless they read like a forum post.
+    keywords = _keywords(" ".join(cells)) if spaced else sum(map(len, cells)) / len(cells) >= _RUN_MEAN
+    farm = farm or (len(cells) >= 8 and not numeric and not long_cells and keywords)
     if farm and long_cells:
         _note(block, "spam", " | ".join(short))
         block.text = "\n".join(long_cells)

@@ -57,11 +57,17 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
     # A labelled line on the page (发布时间:…) beats htmldate; trafilatura's title wins.
     lines = visible_lines(html)[:_SCAN_LINES]
     start = _body_start(lines, text)
-    page, stamped = _scan(lines, start)
-    published = (page.published or _date_above(lines, start) or stamped or found.published
-                 or _issue_month(lines) or _guessed_date(html, lines))
+    page, stamped, listed = _scan(lines, start)
+    published = (page.published or _date_above(lines, start) or stamped
+                 or _unlisted(found.published, listed) or _issue_month(lines)
+                 or _unlisted(_guessed_date(html, lines), listed))
     return text, Meta(title=found.title, published=published, source=page.source,
                       authors=page.authors or _name_under_heading(text) or found.authors, editor=page.editor)
+
+
+def _unlisted(day: date | None, listed: set[date | None]) -> date | None:
+    """htmldate reads dates out of the text too: one that only a link list shows is not the article's."""
+    return None if day in listed else day
 
 
 def _suspicious(text: str) -> bool:
@@ -169,12 +175,13 @@ def _same_class(root: etree._Element, el: etree._Element, scores: dict[etree._El
 
 def page_metadata(html: str) -> Meta:
     """Authors, source and date from the metadata lines of the whole page's visible text."""
-    found, stamped = _scan(visible_lines(html)[:_SCAN_LINES])
+    found, stamped, _ = _scan(visible_lines(html)[:_SCAN_LINES])
     return found if found.published or not stamped else replace(found, published=stamped)
 
 
-def _scan(lines: list[str], start: int | None = None) -> tuple[Meta, date | None]:
-    """Labelled metadata lines, and the first short line with a date and a time (a post's stamp).
+def _scan(lines: list[str], start: int | None = None) -> tuple[Meta, date | None, set[date | None]]:
+    """Labelled metadata lines, the first short line with a date and a time (a post's stamp),
+    and the dates of stamped link lists.
 
     Stamps after the article's first line (``start``) that belong to a list of stamped lines
     are link lists (chapters, a sidebar's recent posts), never the article's own stamp.
@@ -183,6 +190,7 @@ def _scan(lines: list[str], start: int | None = None) -> tuple[Meta, date | None
     stamps = [i for i, line in enumerate(lines) if len(line) <= 80 and _stamp_date(line)]
     listed = {i for i in _listed(stamps) if start is not None and i > start}
     stamped = next((_stamp_date(lines[i]) for i in stamps if i not in listed), None)
+    listed_dates = {_stamp_date(lines[i]) for i in listed}
     for line in lines:
         if len(line) > 150:
             continue
@@ -193,7 +201,7 @@ def _scan(lines: list[str], start: int | None = None) -> tuple[Meta, date | None
         names = names or _forum_author(line)
         if names and not found.authors:
             found = replace(found, authors=names)
-    return found, stamped
+    return found, stamped, listed_dates
 
 
 def _stamp_date(line: str) -> date | None:
