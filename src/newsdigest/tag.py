@@ -188,12 +188,11 @@ _SKIP = re.compile(r"(\r\n|\s)")  # jieba's re_skip_default
 
 def tokenize(text: str) -> list[str]:
     """``jieba.lcut(text)``, computed faster."""
-    jieba, *_ = _jieba()
-    freq, logtotal = jieba.dt.FREQ, log(jieba.dt.total)  # type: ignore[attr-defined]
+    words = _words()
     out: list[str] = []
     for i, block in enumerate(_HAN.split(text)):
         if i % 2:  # split() with a group: odd pieces are the matches (Chinese/alphanumeric runs)
-            _cut_block(block, freq, logtotal, out)
+            _cut_block(block, words, out)
         elif block:
             for piece in _SKIP.split(block):
                 if _SKIP.match(piece):
@@ -203,16 +202,53 @@ def tokenize(text: str) -> list[str]:
     return out
 
 
-def _route(block: str, freq: dict[str, int], logtotal: float) -> list[int]:
+_UNSEEN = object()
+
+
+@dataclass
+class _Words:
+    """jieba's dictionary as log-probabilities, kept for the fragments looked up so far:
+    None for a fragment that starts no word, 0.0 for a prefix that is no word itself
+    (a real word's log-probability is never 0: that would take all of the total)."""
+
+    freq: dict[str, int]
+    total: int
+    logtotal: float
+    logp: dict[str, float | None]
+
+    def learn(self, frag: str) -> float | None:
+        f = self.freq.get(frag)
+        value = None if f is None else (log(f) - self.logtotal if f else 0.0)  # jieba's own sum, in its order
+        self.logp[frag] = value
+        return value
+
+
+_WORDS: list[_Words] = []
+
+
+def _words() -> _Words:
+    jieba, *_ = _jieba()
+    freq, total = jieba.dt.FREQ, jieba.dt.total  # type: ignore[attr-defined]
+    # jieba.add_word changes the total: start over then (and now and then, to bound memory).
+    if not _WORDS or _WORDS[0].freq is not freq or _WORDS[0].total != total or len(_WORDS[0].logp) > 1 << 21:
+        _WORDS[:] = [_Words(freq, total, log(total), {})]
+    return _WORDS[0]
+
+
+def _route(block: str, words: _Words) -> list[int]:
     """End index of the best word starting at each position (jieba's get_DAG + calc)."""
-    n = len(block)
+    n, logp = len(block), words.logp
     score = [0.0] * (n + 1)
     end = list(range(n + 1))
     for k in range(n - 1, -1, -1):
-        best, at, found = -logtotal + score[k + 1], k, False  # an unknown single character
+        best, at, found = -words.logtotal + score[k + 1], k, False  # an unknown single character
         i, frag = k, block[k]
-        while (f := freq.get(frag)) is not None:  # 0 marks a prefix that is not a word
-            if f and ((s := log(f) - logtotal + score[i + 1]) >= best or not found):
+        while True:
+            if (value := logp.get(frag, _UNSEEN)) is _UNSEEN:
+                value = words.learn(frag)
+            if value is None:
+                break
+            if value and ((s := value + score[i + 1]) >= best or not found):
                 best, at, found = s, i, True
             i += 1
             if i == n:
@@ -222,10 +258,10 @@ def _route(block: str, freq: dict[str, int], logtotal: float) -> list[int]:
     return end
 
 
-def _cut_block(block: str, freq: dict[str, int], logtotal: float, out: list[str]) -> None:
+def _cut_block(block: str, words: _Words, out: list[str]) -> None:
     """Words of one run along the best route; runs of single characters not in the
     dictionary go to jieba's HMM (finalseg), as jieba's __cut_DAG does."""
-    end = _route(block, freq, logtotal)
+    end = _route(block, words)
     x, buf = 0, ""
     while x < len(block):
         y = end[x] + 1
@@ -233,23 +269,30 @@ def _cut_block(block: str, freq: dict[str, int], logtotal: float, out: list[str]
             buf += block[x]
         else:
             if buf:
-                _flush(buf, freq, out)
+                _flush(buf, words.freq, out)
                 buf = ""
             out.append(block[x:y])
         x = y
     if buf:
-        _flush(buf, freq, out)
+        _flush(buf, words.freq, out)
 
 
 def _flush(buf: str, freq: dict[str, int], out: list[str]) -> None:
-    from jieba import finalseg
-
     if len(buf) == 1:
         out.append(buf)
     elif not freq.get(buf):
-        out.extend(finalseg.cut(buf))
+        out.extend(_hmm(buf))
     else:
         out.extend(buf)
+
+
+@lru_cache(maxsize=1 << 15)
+def _hmm(buf: str) -> tuple[str, ...]:
+    """jieba's HMM over a run of unknown characters (names, rare words). Such runs repeat:
+    ~90 % of them are repeats, in the shared real corpus as in the synthetic one."""
+    from jieba import finalseg
+
+    return tuple(finalseg.cut(buf))
 
 
 def keywords(tokens: list[str], count: int) -> dict[str, float]:
