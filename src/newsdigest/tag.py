@@ -229,8 +229,9 @@ _WORDS: list[_Words] = []
 def _words() -> _Words:
     jieba, *_ = _jieba()
     freq, total = jieba.dt.FREQ, jieba.dt.total  # type: ignore[attr-defined]
-    # jieba.add_word changes the total: start over then (and now and then, to bound memory).
-    if not _WORDS or _WORDS[0].freq is not freq or _WORDS[0].total != total or len(_WORDS[0].logp) > 1 << 21:
+    # jieba.add_word changes the total: start over then. Also past 2^18 fragments (~37 MB;
+    # the 447 files of the shared corpus look up 390k): relearning costs less than memory.
+    if not _WORDS or _WORDS[0].freq is not freq or _WORDS[0].total != total or len(_WORDS[0].logp) > 1 << 18:
         _WORDS[:] = [_Words(freq, total, log(total), {})]
     return _WORDS[0]
 
