@@ -162,9 +162,10 @@ def save(config: Config, engine: Engine, results: list[Processed], seen: datetim
     entries = assign_stories(config, engine, rows)
     report.duplicates = sum(e.story != e.article_id for e in entries)
     with engine.begin() as conn:
-        for res, doc_rows in zip(results, per_doc, strict=True):
-            reason = res.rejected.reason if res.rejected else None
-            doc_id = store.add_document(conn, res.origin, res.sha256, res.source, seen, reason)
+        ids = store.add_documents(conn, [{"origin": res.origin, "sha256": res.sha256, "source": res.source,
+                                          "reason": res.rejected.reason if res.rejected else None}
+                                         for res in results], seen)
+        for doc_id, doc_rows in zip(ids, per_doc, strict=True):
             for row in doc_rows:
                 row["document_id"] = doc_id
         store.add_rejects(conn, [r.rejected for r in results if r.rejected], None, seen)
