@@ -126,7 +126,7 @@ def _row(config: Config, doc_sha: str, article: Article, seen: datetime) -> dict
         "topics": json.dumps(list(tags.topics), ensure_ascii=False),
         "keywords": json.dumps(list(tags.keywords), ensure_ascii=False),
         "removed": json.dumps([{"kind": r.kind, "text": r.text} for r in article.removed], ensure_ascii=False),
-        "content_hash": content_hash(article),
+        # "content_hash" and "story" are set by assign_stories, which fingerprints the text anyway.
     }
 
 

@@ -96,8 +96,9 @@ def _day(row: dict) -> date:
 
 
 def assign(engine: Engine, rows: list[dict], settings: dedupe.Settings) -> list[dedupe.Entry]:
-    """Set ``row["story"]`` for each article row (``id``, ``body``, ``published``, ``first_seen``)
-    and return the index entries to write with ``add`` in the same transaction."""
+    """Set ``row["story"]`` and ``row["content_hash"]`` for each article row (``id``, ``body``,
+    ``published``, ``first_seen``) and return the index entries to write with ``add`` in the
+    same transaction."""
     if not rows:
         return []
     items = [dedupe.Item(r["id"], r["body"], _day(r)) for r in rows]
@@ -105,7 +106,7 @@ def assign(engine: Engine, rows: list[dict], settings: dedupe.Settings) -> list[
     stored = stored_index(engine, [i.day for i in items], settings)
     entries = dedupe.match(items, stored, settings, fps)
     for row, entry in zip(rows, entries, strict=True):
-        row["story"] = entry.story
+        row["story"], row["content_hash"] = entry.story, entry.content_hash  # = dedupe.content_hash(body)
     return entries
 
 
