@@ -30,9 +30,7 @@ def process_batch(docs: list[Document]) -> list[pipeline.Processed]:
 
 @task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
 def save_batch(config: Config, results: list[pipeline.Processed], seen: datetime) -> pipeline.IngestReport:
-    report = pipeline.save(config, store.connect(config.store_url), results, seen)
-    report.documents_in = 0
-    return report
+    return pipeline.save_batch(config, store.connect(config.store_url), results, seen)
 
 
 @flow(name="ingest", log_prints=False)
@@ -43,9 +41,7 @@ def ingest_flow(config_file: str | None = None, state_dir: str | None = None,
     engine = store.connect(config.store_url)
     started = seen = store.now()
     docs, rejected = collect(config, paths)
-    fresh, skipped = pipeline.unseen(engine, docs)
-    pipeline.record_input_rejects(engine, rejected, seen)
-    report = pipeline.IngestReport(documents_in=len(docs), already_known=skipped, rejected=list(rejected))
+    fresh, report = pipeline.begin(engine, docs, rejected, seen)
     futures = [process_batch.submit(batch) for batch in pipeline.batches(fresh, BATCH)]
     for future in futures:  # saved in order, so stories are assigned deterministically
         report.merge(save_batch(config, future.result(), seen))

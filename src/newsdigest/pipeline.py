@@ -179,18 +179,29 @@ def batches(items: list, size: int = 100) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+def begin(engine: Engine, docs: list[Document], input_rejects: list[Rejected],
+          seen: datetime) -> tuple[list[Document], IngestReport]:
+    """Start an ingest: the documents still to process, and a report that counts the rest
+    (already stored, unreadable). The CLI and the ingest flow both start here."""
+    fresh, skipped = unseen(engine, docs)
+    record_input_rejects(engine, input_rejects, seen)
+    return fresh, IngestReport(documents_in=len(docs), already_known=skipped, rejected=list(input_rejects))
+
+
+def save_batch(config: Config, engine: Engine, results: list[Processed], seen: datetime) -> IngestReport:
+    """``save`` for one batch of an ingest whose documents ``begin`` counted already."""
+    part = save(config, engine, results, seen)
+    part.documents_in = 0
+    return part
+
+
 def ingest(config: Config, engine: Engine, docs: list[Document], input_rejects: list[Rejected] | None = None,
            progress: Callable[[int], None] | None = None, seen: datetime | None = None) -> IngestReport:
     """Ingest documents without Prefect (CLI ``ingest``); the flows run the same steps as tasks."""
     seen = seen or store.now()
-    fresh, skipped = unseen(engine, docs)
-    report = IngestReport(documents_in=len(docs), already_known=skipped)
-    record_input_rejects(engine, input_rejects or [], seen)
-    report.rejected += input_rejects or []
+    fresh, report = begin(engine, docs, input_rejects or [], seen)
     for batch in batches(fresh):
-        part = save(config, engine, [process(d) for d in batch], seen)
-        part.documents_in = 0
-        report.merge(part)
+        report.merge(save_batch(config, engine, [process(d) for d in batch], seen))
         if progress:
             progress(len(batch))
     return report
