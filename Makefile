@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: setup
-	$(BIN)/newsdigest run --dry-run
+	$(BIN)/newsdigest run
 
 test: setup
 	$(BIN)/ruff check .
