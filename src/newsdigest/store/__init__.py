@@ -86,15 +86,6 @@ def known_documents(engine: Engine, keys: Iterable[tuple[str, str]]) -> set[tupl
         return {(r.origin, r.sha256) for r in rows} & keys
 
 
-def add_document(conn: Any, origin: str, sha256: str, source: str | None, seen: datetime,
-                 reason: str | None = None) -> int:
-    """Record a document; returns its id. Rejected documents keep their reason."""
-    status = "rejected" if reason else "ok"
-    res = conn.execute(insert(documents).values(origin=origin, sha256=sha256, source=source,
-                                                first_seen=seen, status=status, reason=reason))
-    return int(res.inserted_primary_key[0])
-
-
 def add_documents(conn: Any, docs: list[dict[str, Any]], seen: datetime) -> list[int]:
     """Record documents (``origin``, ``sha256``, ``source``, ``reason``) in one statement;
     returns their ids in order. One INSERT per document cost ~4 % of the ingest."""
@@ -161,7 +152,3 @@ def record_run(engine: Engine, kind: str, started: datetime, summary: dict[str, 
     with engine.begin() as conn:
         conn.execute(insert(runs).values(kind=kind, started=started, finished=now(),
                                          summary=json.dumps(summary, ensure_ascii=False, default=str)))
-
-
-def as_date(value: Any) -> date | None:
-    return value if isinstance(value, date) or value is None else date.fromisoformat(str(value))
