@@ -11,7 +11,7 @@ import importlib
 import json
 import pkgutil
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
