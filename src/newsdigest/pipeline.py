@@ -104,12 +104,6 @@ def process(doc: Document) -> Processed:
     return Processed(doc.origin, digest, doc.source, articles=tuple(articles))
 
 
-def content_hash(article: Article) -> str:
-    """Exact-content fingerprint, blind to punctuation width, whitespace and trailing chrome
-    (the story index's own hash, so both agree)."""
-    return dedupe.content_hash(article.text)
-
-
 def article_id(doc_sha: str, article: Article) -> str:
     return hashlib.sha1(f"{article.origin}\0{doc_sha}\0{article.part}".encode()).hexdigest()[:16]
 
@@ -139,16 +133,14 @@ def assign_stories(config: Config, engine: Engine, rows: list[dict]) -> list[ded
 
 def unseen(engine: Engine, docs: Iterable[Document]) -> tuple[list[Document], int]:
     """Documents not stored yet (by origin and content), and how many were skipped."""
-    docs = list(docs)
-    keys = {(d.origin, sha256(d.data)) for d in docs}
-    known = store.known_documents(engine, keys)
+    keyed = [((d.origin, sha256(d.data)), d) for d in docs]
+    known = store.known_documents(engine, {key for key, _ in keyed})
     fresh, seen = [], set()
-    for d in docs:
-        key = (d.origin, sha256(d.data))
+    for key, d in keyed:
         if key not in known and key not in seen:
             fresh.append(d)
             seen.add(key)
-    return fresh, len(docs) - len(fresh)
+    return fresh, len(keyed) - len(fresh)
 
 
 def save(config: Config, engine: Engine, results: list[Processed], seen: datetime) -> IngestReport:
