@@ -28,7 +28,7 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check . || true
+	$(BIN)/ruff format --check .
 
 eval: setup
 	$(BIN)/python scripts/eval.py

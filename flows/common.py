@@ -36,8 +36,16 @@ def _sources_markdown(rows: list[dict[str, Any]]) -> list[str]:
     """Health of feed and page sources (see ``newsdigest sources``)."""
     if not rows:
         return []
-    lines = ["", "## Sources", "", "| source | status | seen | new | rejected | last success | last error |",
-             "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['name']} | {r['last_status']} | {r['items_seen']} | {r['items_new']} | {r['items_rejected']} "
-              f"| {r['last_success'] or '–'} | {r['last_error'] or r['bozo'] or ''} |" for r in rows]
+    lines = [
+        "",
+        "## Sources",
+        "",
+        "| source | status | seen | new | rejected | last success | last error |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['name']} | {r['last_status']} | {r['items_seen']} | {r['items_new']} | {r['items_rejected']} "
+        f"| {r['last_success'] or '–'} | {r['last_error'] or r['bozo'] or ''} |"
+        for r in rows
+    ]
     return lines

@@ -27,14 +27,25 @@ def send(config: Config, result: digest.DigestResult, dry_run: bool, resend: boo
 
 
 @flow(name="digest")
-def digest_flow(config_file: str | None = None, state_dir: str | None = None, week: str | None = None,
-                dry_run: bool = False, resend: bool = False) -> dict:
+def digest_flow(
+    config_file: str | None = None,
+    state_dir: str | None = None,
+    week: str | None = None,
+    dry_run: bool = False,
+    resend: bool = False,
+) -> dict:
     """Render one week's digest into the archive and deliver it."""
     config = load_config(config_file, state_dir)
     result = render(config, week)
     delivery = send(config, result, dry_run, resend)
-    summary = {"week": result.week, "html": str(result.html_path), "text": str(result.text_path),
-               "stories": result.stories, "articles": result.articles, "delivery": delivery}
+    summary = {
+        "week": result.week,
+        "html": str(result.html_path),
+        "text": str(result.text_path),
+        "stories": result.stories,
+        "articles": result.articles,
+        "delivery": delivery,
+    }
     lines = [f"# Digest {result.week}", ""] + [f"- **{k}**: {v}" for k, v in summary.items()]
     create_markdown_artifact("\n".join(lines) + "\n", key="digest-summary", description="What the digest run did")
     return summary

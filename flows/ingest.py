@@ -34,8 +34,7 @@ def save_batch(config: Config, results: list[pipeline.Processed], seen: datetime
 
 
 @flow(name="ingest", log_prints=False)
-def ingest_flow(config_file: str | None = None, state_dir: str | None = None,
-                paths: list[str] | None = None) -> dict:
+def ingest_flow(config_file: str | None = None, state_dir: str | None = None, paths: list[str] | None = None) -> dict:
     """Ingest every configured source (or the given paths) into the store."""
     config = load_config(config_file, state_dir)
     engine = store.connect(config.store_url)
@@ -48,6 +47,7 @@ def ingest_flow(config_file: str | None = None, state_dir: str | None = None,
     summary = report.as_dict()
     summary["sources"] = feeds.health_report(config, engine)
     store.record_run(engine, "ingest", started, summary)
-    create_markdown_artifact(summary_markdown("Ingest run", summary), key="ingest-summary",
-                             description="What the ingest run did")
+    create_markdown_artifact(
+        summary_markdown("Ingest run", summary), key="ingest-summary", description="What the ingest run did"
+    )
     return summary

@@ -24,8 +24,7 @@ LOCAL_API = "http://127.0.0.1:4200/api"
 
 
 def schedule_of(config: Config) -> tuple[str, str]:
-    return (str(config.get("schedule", "cron", "0 8 * * 1")),
-            str(config.get("schedule", "timezone", "Asia/Shanghai")))
+    return (str(config.get("schedule", "cron", "0 8 * * 1")), str(config.get("schedule", "timezone", "Asia/Shanghai")))
 
 
 def deployment(config: Config, config_file: Path | None):  # -> RunnerDeployment  # noqa: ANN201
@@ -35,8 +34,10 @@ def deployment(config: Config, config_file: Path | None):  # -> RunnerDeployment
     from flows.weekly import weekly_flow
 
     cron, tz = schedule_of(config)
-    params = {"config_file": str(config_file.resolve()) if config_file else None,
-              "state_dir": str(config.state_dir.resolve())}
+    params = {
+        "config_file": str(config_file.resolve()) if config_file else None,
+        "state_dir": str(config.state_dir.resolve()),
+    }
     return weekly_flow.to_deployment(name=DEPLOYMENT, schedules=[Cron(cron, timezone=tz)], parameters=params)
 
 
@@ -51,11 +52,17 @@ def ensure_server(wait: float = 60.0) -> subprocess.Popen | None:
     """Use PREFECT_API_URL, or start a local Prefect server and point at it."""
     if os.environ.get("PREFECT_API_URL"):
         return None
-    print(f"PREFECT_API_URL is not set: starting a local Prefect server at {LOCAL_API} "
-          "(cron runs need a real server; set PREFECT_API_URL to use your own).", flush=True)
+    print(
+        f"PREFECT_API_URL is not set: starting a local Prefect server at {LOCAL_API} "
+        "(cron runs need a real server; set PREFECT_API_URL to use your own).",
+        flush=True,
+    )
     prefect = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
-    proc = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port", "4200"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [prefect, "server", "start", "--host", "127.0.0.1", "--port", "4200"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + wait
     while not _healthy(LOCAL_API):
         if proc.poll() is not None or time.monotonic() > deadline:

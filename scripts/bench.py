@@ -39,11 +39,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth  # noqa: E402
 
 CHUNK = 100  # small chunks alternate pipeline and jieba finely: a busy machine hits both alike
-TARGETS = {"pipeline/jieba": 1.5, "time(big)/time(small)": 4.6, "peak RSS MB": 600, "precision": 1.0,
-           "recall": 0.95, "rerun/first": 0.03}
+TARGETS = {
+    "pipeline/jieba": 1.5,
+    "time(big)/time(small)": 4.6,
+    "peak RSS MB": 600,
+    "precision": 1.0,
+    "recall": 0.95,
+    "rerun/first": 0.03,
+}
 
 
 # ---- worker: one size in a fresh process ----------------------------------------------
+
 
 class StageTimer:
     """Wall time per stage function, by wrapping the module attributes the pipeline calls."""
@@ -70,12 +77,19 @@ def _instrument() -> StageTimer:
     from newsdigest.store import stories
 
     timer = StageTimer()
-    for module, name, label in [(decode, "decode", "decode"), (clean, "clean", "clean"), (split, "split", "split"),
-                                (meta, "finalize", "meta"), (tag, "tag", "tag (all)"),
-                                (tag, "tokenize", "tag: tokenize (jieba's tokens)"),
-                                (summarize, "summarize", "summarize"), (stories, "assign", "dedupe: assign"),
-                                (stories, "add", "dedupe: write index"), (store, "add_articles", "store: articles"),
-                                (pipeline, "unseen", "store: skip known documents")]:
+    for module, name, label in [
+        (decode, "decode", "decode"),
+        (clean, "clean", "clean"),
+        (split, "split", "split"),
+        (meta, "finalize", "meta"),
+        (tag, "tag", "tag (all)"),
+        (tag, "tokenize", "tag: tokenize (jieba's tokens)"),
+        (summarize, "summarize", "summarize"),
+        (stories, "assign", "dedupe: assign"),
+        (stories, "add", "dedupe: write index"),
+        (store, "add_articles", "store: articles"),
+        (pipeline, "unseen", "store: skip known documents"),
+    ]:
         timer.wrap(module, name, label)
     return timer
 
@@ -96,8 +110,13 @@ def _quality(engine: Any, docs: list[synth.Synthetic]) -> dict[str, float]:
     truth = _pairs({a.id: group[a.origin] for a in articles})
     found = _pairs({a.id: a.story for a in articles})
     hits = len(truth & found)
-    return {"articles": len(articles), "true_pairs": len(truth), "found_pairs": len(found),
-            "precision": hits / len(found) if found else 1.0, "recall": hits / len(truth) if truth else 1.0}
+    return {
+        "articles": len(articles),
+        "true_pairs": len(truth),
+        "found_pairs": len(found),
+        "precision": hits / len(found) if found else 1.0,
+        "recall": hits / len(truth) if truth else 1.0,
+    }
 
 
 def _timed(fn: Callable[[], Any]) -> float:
@@ -118,8 +137,11 @@ def worker(size: int, seed: int) -> dict[str, Any]:
     docs = [Document(origin=f"synth/{d.name}.txt", data=d.text().encode("utf-8")) for d in corpus]
     # Warm up (jieba dictionary, gazetteer, regexes, SQLAlchemy) on other documents and another database.
     warm = config.load(ROOT / "newsdigest.toml", state / "warm", env={})
-    pipeline.ingest(warm, store.connect(warm.store_url), [Document(origin=f"warm/{d.name}", data=d.text().encode())
-                                                          for d in synth.corpus(50, seed + 1)])
+    pipeline.ingest(
+        warm,
+        store.connect(warm.store_url),
+        [Document(origin=f"warm/{d.name}", data=d.text().encode()) for d in synth.corpus(50, seed + 1)],
+    )
     # The pipeline tokenises with tag.tokenize (jieba's segmentation, faster): same tokens as jieba.lcut.
     sample = [d.data.decode("utf-8") for d in docs[:CHUNK]]
     assert all(tag.tokenize(t) == jieba.lcut(t) for t in sample), "tag.tokenize differs from jieba.lcut"
@@ -130,7 +152,7 @@ def worker(size: int, seed: int) -> dict[str, Any]:
     chars = 0
     ratios = []
     for i in range(0, len(docs), CHUNK):
-        chunk = docs[i:i + CHUNK]
+        chunk = docs[i : i + CHUNK]
         texts = [d.data.decode("utf-8") for d in chunk]
         chars += sum(map(len, texts))
         p = _timed(lambda chunk=chunk: pipeline.ingest(cfg, engine, chunk))
@@ -141,13 +163,22 @@ def worker(size: int, seed: int) -> dict[str, Any]:
     rerun = _timed(lambda: pipeline.ingest(cfg, engine, docs))
     report = pipeline.ingest(cfg, engine, docs[:10])
     assert report.already_known == 10 and report.articles_new == 0
-    return {"size": size, "chars": chars, "pipeline_s": pipe, "jieba_s": lcut, "rerun_s": rerun, "stages": stages,
-            "chunk_ratio": statistics.median(ratios),
-            "rss_ready_mb": rss_ready, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            **_quality(engine, corpus)}
+    return {
+        "size": size,
+        "chars": chars,
+        "pipeline_s": pipe,
+        "jieba_s": lcut,
+        "rerun_s": rerun,
+        "stages": stages,
+        "chunk_ratio": statistics.median(ratios),
+        "rss_ready_mb": rss_ready,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        **_quality(engine, corpus),
+    }
 
 
 # ---- MinHash side by side: ours (numpy) and datasketch 2.0 ----------------------------------
+
 
 def minhash_side_by_side(count: int, seed: int) -> dict[str, float]:
     import numpy as np
@@ -167,7 +198,7 @@ def minhash_side_by_side(count: int, seed: int) -> dict[str, float]:
 
     def theirs(text: str) -> MinHash:
         m = MinHash(num_perm=settings.num_perm)
-        m.update_batch([text[i:i + k].encode("utf-8") for i in range(max(1, len(text) - k + 1))])
+        m.update_batch([text[i : i + k].encode("utf-8") for i in range(max(1, len(text) - k + 1))])
         return m
 
     t_ours = _timed(lambda: [ours(t) for t in normals])
@@ -175,19 +206,27 @@ def minhash_side_by_side(count: int, seed: int) -> dict[str, float]:
     err_ours, err_theirs = [], []
     for a, b in pairs:
         ta, tb = (dedupe.normalize("\n\n".join(x.body)) for x in (a, b))
-        sa, sb = ({t[i:i + k] for i in range(len(t) - k + 1)} for t in (ta, tb))
+        sa, sb = ({t[i : i + k] for i in range(len(t) - k + 1)} for t in (ta, tb))
         exact = len(sa & sb) / len(sa | sb)
         err_ours.append(abs(dedupe.similarity(ours(ta), ours(tb)) - exact))
         err_theirs.append(abs(theirs(ta).jaccard(theirs(tb)) - exact))
-    return {"docs": len(normals), "ours_ms": t_ours / len(normals) * 1000, "datasketch_ms": t_theirs / len(normals) * 1000,
-            "ours_mae": statistics.mean(err_ours), "datasketch_mae": statistics.mean(err_theirs), "pairs": len(pairs)}
+    return {
+        "docs": len(normals),
+        "ours_ms": t_ours / len(normals) * 1000,
+        "datasketch_ms": t_theirs / len(normals) * 1000,
+        "ours_mae": statistics.mean(err_ours),
+        "datasketch_mae": statistics.mean(err_theirs),
+        "pairs": len(pairs),
+    }
 
 
 # ---- driver ----------------------------------------------------------------------------
 
+
 def _run_worker(size: int, seed: int) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, "--worker", str(size), "--seed", str(seed)],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker", str(size), "--seed", str(seed)], capture_output=True, text=True, cwd=ROOT
+    )
     if out.returncode:
         sys.exit(f"bench worker for N={size} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -200,18 +239,26 @@ def _median(runs: list[dict[str, Any]], key: str) -> float:
 def _print_size(size: int, runs: list[dict[str, Any]]) -> None:
     pipe, lcut = _median(runs, "pipeline_s"), _median(runs, "jieba_s")
     first = runs[0]
-    print(f"\nN = {size:,}  ({first['articles']:,} articles, {first['chars'] / 1e6:.1f} M chars; "
-          f"{len(runs)} run{'s' if len(runs) > 1 else ''}, medians)")
+    print(
+        f"\nN = {size:,}  ({first['articles']:,} articles, {first['chars'] / 1e6:.1f} M chars; "
+        f"{len(runs)} run{'s' if len(runs) > 1 else ''}, medians)"
+    )
     print(f"  pipeline          {pipe:8.2f} s   {size / pipe:8.0f} docs/s   {first['articles'] / pipe:8.0f} articles/s")
     print(f"  jieba.lcut alone  {lcut:8.2f} s   {first['chars'] / lcut / 1e3:8.0f} k chars/s")
-    print(f"  pipeline / jieba  {statistics.median(r['pipeline_s'] / r['jieba_s'] for r in runs):8.2f}   "
-          f"(median over chunks of {CHUNK} documents: {_median(runs, 'chunk_ratio'):.2f})")
+    print(
+        f"  pipeline / jieba  {statistics.median(r['pipeline_s'] / r['jieba_s'] for r in runs):8.2f}   "
+        f"(median over chunks of {CHUNK} documents: {_median(runs, 'chunk_ratio'):.2f})"
+    )
     rerun = _median(runs, "rerun_s")
     print(f"  second ingest     {rerun:8.2f} s   = {rerun / pipe:.1%} of the first")
-    print(f"  peak RSS          {_median(runs, 'peak_rss_mb'):8.0f} MB  (after warm-up, before ingest: "
-          f"{_median(runs, 'rss_ready_mb'):.0f} MB)")
-    print(f"  stories           precision {_median(runs, 'precision'):.4f}  recall {_median(runs, 'recall'):.4f}  "
-          f"({first['true_pairs']:,} true pairs, {first['found_pairs']:,} found)")
+    print(
+        f"  peak RSS          {_median(runs, 'peak_rss_mb'):8.0f} MB  (after warm-up, before ingest: "
+        f"{_median(runs, 'rss_ready_mb'):.0f} MB)"
+    )
+    print(
+        f"  stories           precision {_median(runs, 'precision'):.4f}  recall {_median(runs, 'recall'):.4f}  "
+        f"({first['true_pairs']:,} true pairs, {first['found_pairs']:,} found)"
+    )
     print("  stage costs (s, share of pipeline time; nested: 'tag (all)' includes tokenize):")
     for name, secs in sorted(first["stages"].items(), key=lambda kv: -kv[1]):
         print(f"    {name:32s} {secs:8.2f}  {secs / first['pipeline_s']:6.1%}")
@@ -238,29 +285,37 @@ def main() -> None:
     mh = minhash_side_by_side(min(2000, max(sizes)), args.seed)
     print(f"\nMinHash, {mh['docs']} docs, {mh['pairs']} duplicate pairs (mean |estimate - exact Jaccard|):")
     print(f"  numpy (ours)      {mh['ours_ms']:6.2f} ms/doc   error {mh['ours_mae']:.3f}")
-    print(f"  datasketch 2.0.0  {mh['datasketch_ms']:6.2f} ms/doc   error {mh['datasketch_mae']:.3f}   "
-          f"(ours is {mh['datasketch_ms'] / mh['ours_ms']:.1f}x faster)")
+    print(
+        f"  datasketch 2.0.0  {mh['datasketch_ms']:6.2f} ms/doc   error {mh['datasketch_mae']:.3f}   "
+        f"(ours is {mh['datasketch_ms'] / mh['ours_ms']:.1f}x faster)"
+    )
     _verdict(sizes, runs)
 
 
 def _verdict(sizes: list[int], runs: dict[int, list[dict[str, Any]]]) -> None:
     small, big = min(sizes), max(sizes)
-    got = {"pipeline/jieba": max(statistics.median(r["pipeline_s"] / r["jieba_s"] for r in runs[s]) for s in sizes),
-           "peak RSS MB": _median(runs[big], "peak_rss_mb"),
-           "precision": min(_median(runs[s], "precision") for s in sizes),
-           "recall": min(_median(runs[s], "recall") for s in sizes),
-           "rerun/first": max(_median(runs[s], "rerun_s") / _median(runs[s], "pipeline_s") for s in sizes)}
+    got = {
+        "pipeline/jieba": max(statistics.median(r["pipeline_s"] / r["jieba_s"] for r in runs[s]) for s in sizes),
+        "peak RSS MB": _median(runs[big], "peak_rss_mb"),
+        "precision": min(_median(runs[s], "precision") for s in sizes),
+        "recall": min(_median(runs[s], "recall") for s in sizes),
+        "rerun/first": max(_median(runs[s], "rerun_s") / _median(runs[s], "pipeline_s") for s in sizes),
+    }
     if big > small:
         got["time(big)/time(small)"] = _median(runs[big], "pipeline_s") / _median(runs[small], "pipeline_s")
-        print(f"\nscaling: time({big:,}) / time({small:,}) = {got['time(big)/time(small)']:.2f} "
-              f"(size ratio {big / small:.1f})")
+        print(
+            f"\nscaling: time({big:,}) / time({small:,}) = {got['time(big)/time(small)']:.2f} "
+            f"(size ratio {big / small:.1f})"
+        )
     print("\ntargets:")
     for name, value in got.items():
         # 4.6 for 20k over 5k: 15% above linear, whatever the sizes.
         limit = 1.15 * big / small if name == "time(big)/time(small)" else TARGETS[name]
         ok = value >= limit if name in {"precision", "recall"} else value <= limit
-        print(f"  {name:24s} {value:10.4f}   target {'≥' if name in {'precision', 'recall'} else '≤'} {limit}"
-              f"   {'ok' if ok else 'MISSED'}")
+        print(
+            f"  {name:24s} {value:10.4f}   target {'≥' if name in {'precision', 'recall'} else '≤'} {limit}"
+            f"   {'ok' if ok else 'MISSED'}"
+        )
 
 
 if __name__ == "__main__":

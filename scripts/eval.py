@@ -92,11 +92,18 @@ def cwced() -> dict[str, float]:
         info = found[0][0] if found else hints
         f1s.append(char_f1(body, (base / "cleaned" / f"{stem}.txt").read_text("utf-8", "replace")))
         d = _date_right(info.published, (base / "date" / f"{stem}.txt").read_text("utf-8", "replace"))
-        a = _author_right(info.authors or ((info.editor,) if info.editor else ()), (base / "author" / f"{stem}.txt").read_text("utf-8", "replace"))
+        a = _author_right(
+            info.authors or ((info.editor,) if info.editor else ()),
+            (base / "author" / f"{stem}.txt").read_text("utf-8", "replace"),
+        )
         dates += [] if d is None else [d]
         authors += [] if a is None else [a]
-    return {"cwced_body_char_f1": sum(f1s) / len(f1s), "cwced_date_accuracy": sum(dates) / len(dates),
-            "cwced_author_accuracy": sum(authors) / len(authors), "cwced_pages": len(f1s)}
+    return {
+        "cwced_body_char_f1": sum(f1s) / len(f1s),
+        "cwced_date_accuracy": sum(dates) / len(dates),
+        "cwced_author_accuracy": sum(authors) / len(authors),
+        "cwced_pages": len(f1s),
+    }
 
 
 def trafilatura_subset() -> dict[str, float]:
@@ -111,7 +118,10 @@ def trafilatura_subset() -> dict[str, float]:
         with_ok += sum(s in body for s in case.get("with", []))
         without_n += len(case.get("without", []))
         without_ok += sum(s not in body for s in case.get("without", []))
-    return {"trafilatura_with_share": with_ok / max(with_n, 1), "trafilatura_without_share": without_ok / max(without_n, 1)}
+    return {
+        "trafilatura_with_share": with_ok / max(with_n, 1),
+        "trafilatura_without_share": without_ok / max(without_n, 1),
+    }
 
 
 def hplt() -> dict[str, float]:
@@ -129,8 +139,11 @@ def hplt() -> dict[str, float]:
         else:
             clean_total += len(_SPACE.sub("", text))
             clean_removed += gone
-    return {"hplt_clean_chars_removed_pct": 100 * clean_removed / clean_total,
-            "hplt_unnatural_flagged": flagged, "hplt_unnatural_total": unnatural}
+    return {
+        "hplt_clean_chars_removed_pct": 100 * clean_removed / clean_total,
+        "hplt_unnatural_flagged": flagged,
+        "hplt_unnatural_total": unnatural,
+    }
 
 
 def link_farms() -> dict[str, float]:

@@ -34,14 +34,21 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="nd-timing-prefect-")
-    env = {**os.environ, "PREFECT_HOME": home, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL"}
+    env = {
+        **os.environ,
+        "PREFECT_HOME": home,
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+    }
     timed([str(BIN / "python"), "-c", TRIVIAL], env)  # the first run creates Prefect's database
     runs: dict[str, list[float]] = {"newsdigest run --dry-run (fresh state)": [], "trivial Prefect flow": []}
     for _ in range(args.repeat):
         state = tempfile.mkdtemp(prefix="nd-timing-state-")
         runs["newsdigest run --dry-run (fresh state)"].append(
-            timed([str(BIN / "newsdigest"), "--state", state, "run", "--dry-run"], env))
+            timed([str(BIN / "newsdigest"), "--state", state, "run", "--dry-run"], env)
+        )
         runs["trivial Prefect flow"].append(timed([str(BIN / "python"), "-c", TRIVIAL], env))
     for name, values in runs.items():
         print(f"{name:42s} median {statistics.median(values):6.2f} s   runs: {', '.join(f'{v:.2f}' for v in values)}")

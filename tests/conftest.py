@@ -9,9 +9,13 @@ from pathlib import Path
 import pytest
 
 _PREFECT_HOME = tempfile.mkdtemp(prefix="newsdigest-prefect-")
-for key, value in {"PREFECT_HOME": _PREFECT_HOME, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                   "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING",
-                   "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL"}.items():
+for key, value in {
+    "PREFECT_HOME": _PREFECT_HOME,
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+}.items():
     os.environ[key] = value
 for key in [k for k in os.environ if k.startswith("NEWSDIGEST_")]:
     del os.environ[key]

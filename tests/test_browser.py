@@ -12,8 +12,9 @@ from newsdigest import digest
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"{CHROMIUM} is absent (apt-get install chromium fonts-noto-cjk)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is absent (apt-get install chromium fonts-noto-cjk)"
+    ),
 ]
 
 
@@ -32,8 +33,17 @@ def week(cfg, engine):
     start = monday(date(2025, 6, 2))
     insert_week(engine, start, stories=49)
     # a title with no break opportunity must wrap, not push the page wider than a phone
-    add_rows(engine, [article_row(99, start + timedelta(hours=5), title="Ultra" + "LongUnbreakable" * 12,
-                                  url="https://news.example.cn/" + "x" * 300)])
+    add_rows(
+        engine,
+        [
+            article_row(
+                99,
+                start + timedelta(hours=5),
+                title="Ultra" + "LongUnbreakable" * 12,
+                url="https://news.example.cn/" + "x" * 300,
+            )
+        ],
+    )
     return digest.build(cfg, engine, "2025-W23")
 
 
@@ -41,8 +51,7 @@ def week(cfg, engine):
 def test_no_horizontal_scrolling_and_every_title_visible(browser, week, width):
     page = browser.new_page(viewport={"width": width, "height": 800})
     page.goto(week.html_path.resolve().as_uri())
-    scroll, client = page.evaluate(
-        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     assert scroll <= client == width
     # one round trip: each story title's box in page coordinates, and whether it is rendered visible
     boxes = page.evaluate("""[...document.querySelectorAll("a[href^='https://news.example.cn/']")].map(a => {

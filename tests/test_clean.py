@@ -51,7 +51,10 @@ def test_003_captions_and_joined_paragraph() -> None:
     captions = kinds(c, "caption")
     assert "就业形态创新创业论坛。" in captions and "在甘肃省有色冶金职业技术学院召开。" in captions
     assert c.meta.title == "职教赋能 人才强市" and c.meta.authors[0] == "刘伟业"
-    assert "深入推进产教融合、校企合作是职业教育发展的一条重要路径。2021年7月3日，金昌市产教融合联盟应运而生。" in c.paragraphs
+    assert (
+        "深入推进产教融合、校企合作是职业教育发展的一条重要路径。2021年7月3日，金昌市产教融合联盟应运而生。"
+        in c.paragraphs
+    )
 
 
 def test_004_chrome_and_metadata() -> None:
@@ -72,13 +75,16 @@ def test_000_print_layout_breaks_are_joined_but_subheads_are_not() -> None:
     assert "·资讯·" in kinds(c, "chrome")
 
 
-@pytest.mark.parametrize("row", [
-    "梦见黑棺材是什么征兆 | 吃饭时头晕是什么原因 | 荨麻疹吃什么药管用 | 干事是什么意思",
-    "贵州有什么烟hcv9jop1ns1r.cn｜今年42岁属什么生肖hcv9jop3ns0r.cn｜长期腹泻是什么原因0735v.com",
-    "狗吐黄水吃什么药丨肝不好有些什么症状丨2月18日什么星座丨嘴唇上长痘是什么原因",
-    "国产1级黄片毛片s级|成人网站视频在线观看免费|上司AV在线一区二区三区|亚洲无码成人视频在线观看",
-    "相关搜索：学生宿舍 学生宿舍图片 学生宿舍价格",
-])
+@pytest.mark.parametrize(
+    "row",
+    [
+        "梦见黑棺材是什么征兆 | 吃饭时头晕是什么原因 | 荨麻疹吃什么药管用 | 干事是什么意思",
+        "贵州有什么烟hcv9jop1ns1r.cn｜今年42岁属什么生肖hcv9jop3ns0r.cn｜长期腹泻是什么原因0735v.com",
+        "狗吐黄水吃什么药丨肝不好有些什么症状丨2月18日什么星座丨嘴唇上长痘是什么原因",
+        "国产1级黄片毛片s级|成人网站视频在线观看免费|上司AV在线一区二区三区|亚洲无码成人视频在线观看",
+        "相关搜索：学生宿舍 学生宿舍图片 学生宿舍价格",
+    ],
+)
 def test_link_farm_rows_are_spam(row) -> None:
     c = clean("今天天气很好,我们去公园散步,看到很多人在锻炼身体。\n" + row)
     assert c.paragraphs == ("今天天气很好,我们去公园散步,看到很多人在锻炼身体。",)
@@ -91,35 +97,52 @@ def test_link_farm_glued_before_prose_on_one_line_leaves_the_prose() -> None:
     assert c.paragraphs == (prose,)
 
 
-@pytest.mark.parametrize("line", [
-    "专业方向 | 招生人数 | 就业率",
-    "集成电路 | 120 | 97.5%",
-    "这是什么原因?专家解释说,主要是气温变化太快。",
-    "详情可登录www.example.gov.cn查询,或拨打0571-12345678咨询。",
-    "学校开设机械、电子、汽修、烹饪等专业。",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "专业方向 | 招生人数 | 就业率",
+        "集成电路 | 120 | 97.5%",
+        "这是什么原因?专家解释说,主要是气温变化太快。",
+        "详情可登录www.example.gov.cn查询,或拨打0571-12345678咨询。",
+        "学校开设机械、电子、汽修、烹饪等专业。",
+    ],
+)
 def test_look_alikes_stay(line) -> None:
     assert clean(line).paragraphs == (line,)
 
 
-@pytest.mark.parametrize("line", [
-    "首页 > 教育 > 职业教育", "当前位置：首页 > 新闻中心", "分享到：", "【打印本页】【关闭窗口】",
-    "扫一扫在手机打开当前页", "上一篇：关于开展技能竞赛的通知", "下一篇:市人社局召开会议",
-    "Copyright © 2024 某某日报社 版权所有", "浙ICP备12345678号", "浏览次数：1234", "【字体：大 中 小】",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "首页 > 教育 > 职业教育",
+        "当前位置：首页 > 新闻中心",
+        "分享到：",
+        "【打印本页】【关闭窗口】",
+        "扫一扫在手机打开当前页",
+        "上一篇：关于开展技能竞赛的通知",
+        "下一篇:市人社局召开会议",
+        "Copyright © 2024 某某日报社 版权所有",
+        "浙ICP备12345678号",
+        "浏览次数：1234",
+        "【字体：大 中 小】",
+    ],
+)
 def test_chrome_lines(line) -> None:
     c = clean(f"正文第一段讲述了这件事情的来龙去脉,内容很长很长。\n{line}")
     assert c.paragraphs == ("正文第一段讲述了这件事情的来龙去脉,内容很长很长。",)
     assert c.removed and c.removed[0].kind in ("chrome", "metadata")
 
 
-@pytest.mark.parametrize(("line", "published", "source"), [
-    ("发布日期：2025/8/7 10:30", "2025-08-07", None),
-    ("2025年6月4日 08:00", "2025-06-04", None),
-    ("时间:2025-06-04  来源:合肥晚报", "2025-06-04", "合肥晚报"),
-    ("【来源:合肥晚报】", None, "合肥晚报"),
-    ("信息来源：《工人日报》2025年06月04日06版", "2025-06-04", "工人日报"),
-])
+@pytest.mark.parametrize(
+    ("line", "published", "source"),
+    [
+        ("发布日期：2025/8/7 10:30", "2025-08-07", None),
+        ("2025年6月4日 08:00", "2025-06-04", None),
+        ("时间:2025-06-04  来源:合肥晚报", "2025-06-04", "合肥晚报"),
+        ("【来源:合肥晚报】", None, "合肥晚报"),
+        ("信息来源：《工人日报》2025年06月04日06版", "2025-06-04", "工人日报"),
+    ],
+)
 def test_metadata_forms(line, published, source) -> None:
     c = clean(f"标题在这里\n{line}\n正文第一段讲述了这件事情的来龙去脉,内容很长很长。")
     assert (str(c.meta.published) if c.meta.published else None) == published
@@ -127,11 +150,14 @@ def test_metadata_forms(line, published, source) -> None:
     assert line not in c.paragraphs
 
 
-@pytest.mark.parametrize(("text", "source", "author"), [
-    ("市区新开了一座公园,市民纷纷前来游玩。(合肥晚报记者 吴海涛)", "合肥晚报", "吴海涛"),
-    ("本报讯（记者 张三）市区新开了一座公园,市民纷纷前来游玩。", None, "张三"),
-    ("作者：李四 王五\n市区新开了一座公园,市民纷纷前来游玩。", None, "李四"),
-])
+@pytest.mark.parametrize(
+    ("text", "source", "author"),
+    [
+        ("市区新开了一座公园,市民纷纷前来游玩。(合肥晚报记者 吴海涛)", "合肥晚报", "吴海涛"),
+        ("本报讯（记者 张三）市区新开了一座公园,市民纷纷前来游玩。", None, "张三"),
+        ("作者：李四 王五\n市区新开了一座公园,市民纷纷前来游玩。", None, "李四"),
+    ],
+)
 def test_credits_and_authors(text, source, author) -> None:
     c = clean(text)
     assert c.meta.source == source and author in c.meta.authors

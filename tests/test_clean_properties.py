@@ -27,7 +27,9 @@ def test_idempotent(lines) -> None:
 
 
 # Ordinary prose: sentences of 10-40 CJK characters with commas, each ending in 。
-SENTENCE = st.builds(lambda a, b: a + "，" + b + "。", st.text(CJK, min_size=6, max_size=20), st.text(CJK, min_size=6, max_size=20))
+SENTENCE = st.builds(
+    lambda a, b: a + "，" + b + "。", st.text(CJK, min_size=6, max_size=20), st.text(CJK, min_size=6, max_size=20)
+)
 PARAGRAPH = st.lists(SENTENCE, min_size=2, max_size=5).map("".join)
 
 

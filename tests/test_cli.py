@@ -13,8 +13,14 @@ BIN = Path(sys.executable).parent / "newsdigest"
 
 def newsdigest(state: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDIGEST_")}
-    return subprocess.run([str(BIN), "--state", str(state), "--config", str(ROOT / "newsdigest.toml"), *args],
-                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [str(BIN), "--state", str(state), "--config", str(ROOT / "newsdigest.toml"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 def test_ingest_then_articles_json(state: Path) -> None:
@@ -23,8 +29,20 @@ def test_ingest_then_articles_json(state: Path) -> None:
     again = newsdigest(state, "ingest")
     assert "new articles: 0" in again.stdout and "already known: 5" in again.stdout
     listed = json.loads(newsdigest(state, "articles", "--format", "json").stdout)
-    keys = {"id", "origin", "title", "published", "first_seen", "source", "authors", "regions", "topics",
-            "keywords", "summary", "story"}
+    keys = {
+        "id",
+        "origin",
+        "title",
+        "published",
+        "first_seen",
+        "source",
+        "authors",
+        "regions",
+        "topics",
+        "keywords",
+        "summary",
+        "story",
+    }
     assert listed["articles"] and all(set(a) == keys for a in listed["articles"])
     assert {Path(a["origin"]).parent for a in listed["articles"]} == {SEEDS}
 
@@ -36,8 +54,12 @@ def test_bad_inputs_give_one_line_reasons_and_exit_zero(state: Path, tmp_path: P
     assert result.returncode == 0
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.startswith("rejected:")]
-    assert sorted(lines) == sorted([f"rejected: {tmp_path / 'binary.txt'}: binary data, not text",
-                                    f"rejected: {tmp_path / 'empty.txt'}: empty file"])
+    assert sorted(lines) == sorted(
+        [
+            f"rejected: {tmp_path / 'binary.txt'}: binary data, not text",
+            f"rejected: {tmp_path / 'empty.txt'}: empty file",
+        ]
+    )
     assert "new articles: 1" in result.stdout
 
 
@@ -52,7 +74,9 @@ def test_clean_json_lists_removed_blocks_with_their_kind(state: Path) -> None:
 
 def test_errors_are_one_line_without_traceback(state: Path, tmp_path: Path) -> None:
     missing = newsdigest(state, "clean", str(tmp_path / "nope.txt"))
-    assert missing.returncode == 1 and missing.stderr.strip() == f"error: {tmp_path / 'nope.txt'}: no such file or folder"
+    assert (
+        missing.returncode == 1 and missing.stderr.strip() == f"error: {tmp_path / 'nope.txt'}: no such file or folder"
+    )
     bad = tmp_path / "bad.toml"
     bad.write_text("[digest\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDIGEST_")}

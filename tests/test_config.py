@@ -17,9 +17,13 @@ def test_defaults_from_the_project_file(tmp_path: Path) -> None:
 
 
 def test_environment_overrides_keep_the_file_types(tmp_path: Path) -> None:
-    env = {"NEWSDIGEST_SMTP_PORT": "2525", "NEWSDIGEST_SMTP_HOST": "127.0.0.1",
-           "NEWSDIGEST_MAIL_TO": "a@x.cn,b@x.cn", "NEWSDIGEST_SMTP_PASSWORD": "s3cret",
-           "NEWSDIGEST_STORE_URL": "sqlite:////tmp/other.db"}
+    env = {
+        "NEWSDIGEST_SMTP_PORT": "2525",
+        "NEWSDIGEST_SMTP_HOST": "127.0.0.1",
+        "NEWSDIGEST_MAIL_TO": "a@x.cn,b@x.cn",
+        "NEWSDIGEST_SMTP_PASSWORD": "s3cret",
+        "NEWSDIGEST_STORE_URL": "sqlite:////tmp/other.db",
+    }
     cfg = config.load(ROOT / "newsdigest.toml", tmp_path, env=env)
     assert cfg.get("smtp", "port") == 2525
     assert cfg.get("smtp", "host") == "127.0.0.1"

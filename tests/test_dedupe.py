@@ -28,14 +28,22 @@ def _paragraphs(path) -> list[str]:
 
 
 def _doc(name: str, text: str, site: str, published: date | None = None) -> Document:
-    return Document(origin=f"drop/{name}.txt", data=text.encode("utf-8"), url=f"https://{site}/{name}.html",
-                    published_hint=published)
+    return Document(
+        origin=f"drop/{name}.txt",
+        data=text.encode("utf-8"),
+        url=f"https://{site}/{name}.html",
+        published_hint=published,
+    )
 
 
 def _repost(path) -> str:
     """Full-width punctuation, a breadcrumb on top and editor/share chrome at the end."""
-    lines = ["当前位置：首页 > 要闻 > 正文", *(p.translate(_WIDE) for p in _paragraphs(path)),
-             "（责任编辑：王小明）", "分享到：微信 微博 QQ空间"]
+    lines = [
+        "当前位置：首页 > 要闻 > 正文",
+        *(p.translate(_WIDE) for p in _paragraphs(path)),
+        "（责任编辑：王小明）",
+        "分享到：微信 微博 QQ空间",
+    ]
     return "\n\n".join(lines)
 
 
@@ -60,8 +68,14 @@ def _stories(engine) -> dict[str, set[str]]:
 
 
 def test_repost_with_full_width_punctuation_and_chrome_joins_the_original(cfg, engine) -> None:
-    report = _ingest(cfg, engine, [_doc("orig", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn"),
-                                   _doc("repost", _repost(JINHUA), "www.jhnews.com.cn")])
+    report = _ingest(
+        cfg,
+        engine,
+        [
+            _doc("orig", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn"),
+            _doc("repost", _repost(JINHUA), "www.jhnews.com.cn"),
+        ],
+    )
     got = _stories(engine)
     assert got["drop/repost.txt"] == got["drop/orig.txt"]
     assert report.duplicates == report.articles_new // 2
@@ -74,8 +88,14 @@ def test_width_whitespace_and_trailing_chrome_do_not_change_the_content_hash() -
 
 
 def test_two_thirds_excerpt_with_a_small_edit_joins(cfg, engine) -> None:
-    _ingest(cfg, engine, [_doc("orig", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn"),
-                          _doc("excerpt", _excerpt(JINHUA), "jhrb.jhnews.com.cn")])
+    _ingest(
+        cfg,
+        engine,
+        [
+            _doc("orig", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn"),
+            _doc("excerpt", _excerpt(JINHUA), "jhrb.jhnews.com.cn"),
+        ],
+    )
     got = _stories(engine)
     assert got["drop/excerpt.txt"] == got["drop/orig.txt"]
 
@@ -84,8 +104,14 @@ def test_two_colleges_on_the_same_theme_stay_apart(cfg, engine) -> None:
     settings = dedupe.Settings.from_config(cfg)
     a, b = (dedupe.fingerprint(p.read_text(encoding="utf-8"), settings) for p in (JINHUA, HANGZHOU))
     assert dedupe.similarity(a.signature, b.signature) < settings.threshold / 2
-    _ingest(cfg, engine, [_doc("jinhua", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn"),
-                          _doc("hangzhou", HANGZHOU.read_text(encoding="utf-8"), "zjrb.zjol.com.cn")])
+    _ingest(
+        cfg,
+        engine,
+        [
+            _doc("jinhua", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn"),
+            _doc("hangzhou", HANGZHOU.read_text(encoding="utf-8"), "zjrb.zjol.com.cn"),
+        ],
+    )
     got = _stories(engine)
     assert not got["drop/jinhua.txt"] & got["drop/hangzhou.txt"]
 
@@ -101,11 +127,18 @@ def test_reprint_in_a_later_run_joins_the_earlier_story(cfg, engine) -> None:
 
 
 def test_near_duplicate_in_a_later_run_joins_through_the_stored_signatures(cfg, engine) -> None:
-    _ingest(cfg, engine, [_doc("orig", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn"),
-                          _doc("other", HANGZHOU.read_text(encoding="utf-8"), "zjrb.zjol.com.cn")])
+    _ingest(
+        cfg,
+        engine,
+        [
+            _doc("orig", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn"),
+            _doc("other", HANGZHOU.read_text(encoding="utf-8"), "zjrb.zjol.com.cn"),
+        ],
+    )
     stories.forget()
-    report = _ingest(cfg, engine, [_doc("excerpt", _excerpt(JINHUA), "jhrb.jhnews.com.cn")],
-                     seen=DAY + timedelta(days=3))
+    report = _ingest(
+        cfg, engine, [_doc("excerpt", _excerpt(JINHUA), "jhrb.jhnews.com.cn")], seen=DAY + timedelta(days=3)
+    )
     got = _stories(engine)
     assert got["drop/excerpt.txt"] == got["drop/orig.txt"]
     assert report.duplicates == report.articles_new >= 1
@@ -121,8 +154,15 @@ def test_reprint_outside_the_window_starts_a_new_story(cfg, engine) -> None:
 
 def test_origin_is_the_earliest_published_even_when_ingested_later(cfg, engine) -> None:
     _ingest(cfg, engine, [_doc("reprint", _repost(JINHUA), "www.jhnews.com.cn", date(2025, 5, 28))])
-    _ingest(cfg, engine, [_doc("orig", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn", date(2025, 5, 20)),
-                          _doc("excerpt", _excerpt(JINHUA), "jhrb.jhnews.com.cn", None)], seen=DAY + timedelta(hours=1))
+    _ingest(
+        cfg,
+        engine,
+        [
+            _doc("orig", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn", date(2025, 5, 20)),
+            _doc("excerpt", _excerpt(JINHUA), "jhrb.jhnews.com.cn", None),
+        ],
+        seen=DAY + timedelta(hours=1),
+    )
     [story] = dedupe.group_stories(store.load_articles(engine))
     assert story.origin.origin == "drop/orig.txt"
     assert story.count == 3
@@ -131,8 +171,14 @@ def test_origin_is_the_earliest_published_even_when_ingested_later(cfg, engine) 
 
 
 def test_within_a_batch_the_earliest_published_starts_the_story(cfg, engine) -> None:
-    _ingest(cfg, engine, [_doc("reprint", _repost(JINHUA), "www.jhnews.com.cn", date(2025, 5, 28)),
-                          _doc("orig", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn", date(2025, 5, 20))])
+    _ingest(
+        cfg,
+        engine,
+        [
+            _doc("reprint", _repost(JINHUA), "www.jhnews.com.cn", date(2025, 5, 28)),
+            _doc("orig", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn", date(2025, 5, 20)),
+        ],
+    )
     stored = store.load_articles(engine)
     origin_ids = {a.id for a in stored if a.origin == "drop/orig.txt"}
     assert {a.story for a in stored} <= origin_ids
@@ -156,9 +202,23 @@ def test_texts_without_content_match_only_identical_text(text: str) -> None:
 
 
 def test_group_stories_single_article_has_no_carried_by() -> None:
-    art = StoredArticle(id="x", origin="o", part=0, title="t", body=("b",), published=None, first_seen=DAY,
-                        source=None, authors=(), regions=(), topics=(), keywords=(), summary="", story="x",
-                        url="https://news.example.cn/a/1.html")
+    art = StoredArticle(
+        id="x",
+        origin="o",
+        part=0,
+        title="t",
+        body=("b",),
+        published=None,
+        first_seen=DAY,
+        source=None,
+        authors=(),
+        regions=(),
+        topics=(),
+        keywords=(),
+        summary="",
+        story="x",
+        url="https://news.example.cn/a/1.html",
+    )
     [story] = dedupe.group_stories([art])
     assert story.carried_by == "" and story.count == 1 and dedupe.outlet(art) == "news.example.cn"
 
@@ -167,8 +227,9 @@ def test_index_finds_every_entry_sharing_a_band_key() -> None:
     settings = dedupe.Settings()
     text = "\n".join(_paragraphs(JINHUA))
     variants = [text, text.replace("金华市技师学院", "金华技师学院", 1), text.replace("200余家", "两百余家", 1)]
-    stored = dedupe.Index(dedupe.match([dedupe.Item(f"a{i}", t, date(2025, 5, 1 + i))
-                                        for i, t in enumerate(variants)], [], settings))
+    stored = dedupe.Index(
+        dedupe.match([dedupe.Item(f"a{i}", t, date(2025, 5, 1 + i)) for i, t in enumerate(variants)], [], settings)
+    )
     fp = dedupe.fingerprint(text.replace("6500", "六千五百", 1), settings)
     found = stored.matches(fp, date(2025, 5, 10), settings)
     assert sorted(e.article_id for e in found) == ["a0", "a1", "a2"]

@@ -56,8 +56,13 @@ def inbox():
 
 
 def mail_config(state: Path, port: int, to: str = "a@example.com, b@example.com") -> config.Config:
-    env = {"NEWSDIGEST_SMTP_HOST": "127.0.0.1", "NEWSDIGEST_SMTP_PORT": str(port), "NEWSDIGEST_MAIL_TO": to,
-           "NEWSDIGEST_MAIL_FROM": "周报 <digest@example.org>", "NEWSDIGEST_SMTP_BACKOFF": "0"}
+    env = {
+        "NEWSDIGEST_SMTP_HOST": "127.0.0.1",
+        "NEWSDIGEST_SMTP_PORT": str(port),
+        "NEWSDIGEST_MAIL_TO": to,
+        "NEWSDIGEST_MAIL_FROM": "周报 <digest@example.org>",
+        "NEWSDIGEST_SMTP_BACKOFF": "0",
+    }
     return config.load(ROOT / "newsdigest.toml", state, env=env)
 
 

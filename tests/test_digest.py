@@ -20,8 +20,15 @@ W23 = monday(date(2025, 6, 2))  # 2025-06-01 16:00 UTC = Monday 2025-06-02 00:00
 def add(engine, *rows):
     with engine.begin() as conn:
         for row in rows:
-            res = conn.execute(insert(documents).values(origin=row["origin"], sha256=row["content_hash"],
-                                                        source="feeds", first_seen=row["first_seen"], status="ok"))
+            res = conn.execute(
+                insert(documents).values(
+                    origin=row["origin"],
+                    sha256=row["content_hash"],
+                    source="feeds",
+                    first_seen=row["first_seen"],
+                    status="ok",
+                )
+            )
             row["document_id"] = res.inserted_primary_key[0]
         conn.execute(insert(articles), list(rows))
 
@@ -67,7 +74,9 @@ def test_week_of_fifty_stories(cfg, engine):
     heads = [h for h in ("产教融合", "技能人才", "职业教育", "区域经济") if f">{h} <span" in html]
     assert heads == ["产教融合", "技能人才", "职业教育", "区域经济"]  # taxonomy order
     # counts in the header: stories, articles, outlets, duplicates collapsed, spam and chrome blocks
-    assert "<b" in html and re.search(r"50</b>\s*条新闻（新 50 条）", html) and re.search(r"合并重复 <b[^>]*>8</b>", html)
+    assert (
+        "<b" in html and re.search(r"50</b>\s*条新闻（新 50 条）", html) and re.search(r"合并重复 <b[^>]*>8</b>", html)
+    )
     spam = sum(i % 3 for i in range(50)) + sum(i % 3 for i in range(1000, 1008))
     assert re.search(rf"清除垃圾链接 <b[^>]*>{spam}</b>", html)
     # every title, linked to its original
@@ -86,9 +95,12 @@ def test_stories_rank_by_coverage_and_show_who_else_carried_them(cfg, engine):
 
 def test_titles_are_escaped_and_only_http_links_are_kept(cfg, engine):
     seen = W23 + timedelta(hours=3)
-    add(engine, article_row(1, seen, title="<script>alert(1)</script>校企合作", url="javascript:alert(1)"),
+    add(
+        engine,
+        article_row(1, seen, title="<script>alert(1)</script>校企合作", url="javascript:alert(1)"),
         article_row(2, seen, title="本地文件", url="file:///etc/passwd"),
-        article_row(3, seen, title="正常链接", url="http://example.cn/a?x=1&y=2"))
+        article_row(3, seen, title="正常链接", url="http://example.cn/a?x=1&y=2"),
+    )
     html = digest.build(cfg, engine, "2025-W23").html
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;校企合作" in html
     assert "javascript:" not in html and "file://" not in html
@@ -115,18 +127,38 @@ def test_coverage_appendix_gives_reasons(cfg, engine):
 
 def test_keyword_chart_compares_with_the_previous_week():
     week = [digest_article(("人才", "技能")), digest_article(("人才",))]
-    before = [digest_article(("技能",)), digest_article(("技能",)), digest_article(("技能",)), digest_article(("技能",))]
+    before = [
+        digest_article(("技能",)),
+        digest_article(("技能",)),
+        digest_article(("技能",)),
+        digest_article(("技能",)),
+    ]
     bars = digest.keyword_bars(week, before)
     assert [(b.keyword, b.now, b.before, b.now_pct, b.before_pct) for b in bars] == [
-        ("人才", 2, 0, 50, 0), ("技能", 1, 4, 25, 100)]
+        ("人才", 2, 0, 50, 0),
+        ("技能", 1, 4, 25, 100),
+    ]
 
 
 def digest_article(keywords):
     from newsdigest.models import StoredArticle
 
-    return StoredArticle(id="x", origin="o", part=0, title="t", body=("b",), published=None,
-                         first_seen=W23, source=None, authors=(), regions=(), topics=(), keywords=keywords,
-                         summary="", story="x")
+    return StoredArticle(
+        id="x",
+        origin="o",
+        part=0,
+        title="t",
+        body=("b",),
+        published=None,
+        first_seen=W23,
+        source=None,
+        authors=(),
+        regions=(),
+        topics=(),
+        keywords=keywords,
+        summary="",
+        story="x",
+    )
 
 
 def test_rendering_is_deterministic_and_the_archive_links_every_week(cfg, engine, state):
@@ -136,12 +168,19 @@ def test_rendering_is_deterministic_and_the_archive_links_every_week(cfg, engine
     before = {p.name: p.read_bytes() for p in first.paths}
     digest.build(cfg, engine, "2025-W22")
     again = digest.build(cfg, engine, "2025-W23")
-    assert {p.name: p.read_bytes() for p in again.paths[:2]} == {k: before[k] for k in ("2025-W23.html", "2025-W23.txt")}
+    assert {p.name: p.read_bytes() for p in again.paths[:2]} == {
+        k: before[k] for k in ("2025-W23.html", "2025-W23.txt")
+    }
     index = (state / "digests" / "index.html").read_text(encoding="utf-8")
     assert index.index('href="2025-W23.html"') < index.index('href="2025-W22.html"')
     assert 'href="2025-W22.txt"' in index and "产教融合周报 2025-W23 · 50 条新闻" in index
     assert sorted(p.name for p in (state / "digests").iterdir()) == [
-        "2025-W22.html", "2025-W22.txt", "2025-W23.html", "2025-W23.txt", "index.html"]
+        "2025-W22.html",
+        "2025-W22.txt",
+        "2025-W23.html",
+        "2025-W23.txt",
+        "index.html",
+    ]
 
 
 def test_subject_is_configurable(state, engine):

@@ -24,8 +24,11 @@ def test_every_figure_holds_its_pin(evaluation) -> None:
     module, figures = evaluation
     pins = json.loads((ROOT / "tests" / "eval_baseline.json").read_text("utf-8"))
     assert set(pins) <= set(figures), "a pinned figure is no longer measured"
-    worse = {name: (figures[name], pin) for name, pin in pins.items()
-             if (figures[name] > pin + 1e-9 if name in module.LOWER_IS_BETTER else figures[name] < pin - 1e-9)}
+    worse = {
+        name: (figures[name], pin)
+        for name, pin in pins.items()
+        if (figures[name] > pin + 1e-9 if name in module.LOWER_IS_BETTER else figures[name] < pin - 1e-9)
+    }
     assert not worse, f"figures below their pins (now, pinned): {worse}"
 
 

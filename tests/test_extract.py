@@ -69,7 +69,9 @@ def test_table_layout_thread_gives_its_first_post() -> None:
 
 def test_page_without_html_root_still_gives_text() -> None:
     body = "承蒙开心就好的邀请，很高兴入住博客堂。作为微软技术的知名社区，博客堂是一个做技术blog的好地方。"
-    html = f'<text id="x"><form><div id="main"><div class="post"><h2>很高兴入住博客堂</h2><p>{body}</p></div></div></form>'
+    html = (
+        f'<text id="x"><form><div id="main"><div class="post"><h2>很高兴入住博客堂</h2><p>{body}</p></div></div></form>'
+    )
     text, _ = html_to_text(html, None)
     assert body in text
 
@@ -83,8 +85,10 @@ def test_magazine_issue_month_when_the_page_has_no_day() -> None:
 
 def test_no_date_guessed_from_scripts_or_sidebar_years() -> None:
     body = "<p>我们需要回顾过去，总结经验，面向未来，继续前进，这是一篇没有日期的文章。</p>" * 4
-    html = (f"<html><body><script>//2006-10-23: ad channel</script>{body}"
-            "<div>Copyright 2005-2006 All rights reserved</div></body></html>")
+    html = (
+        f"<html><body><script>//2006-10-23: ad channel</script>{body}"
+        "<div>Copyright 2005-2006 All rights reserved</div></body></html>"
+    )
     _, found = html_to_text(html, None)
     assert found.published is None
 
@@ -112,8 +116,7 @@ def test_meta_author_only_when_a_real_name() -> None:
 
 def test_the_date_nearest_above_the_body_is_the_articles() -> None:
     body = "<p>我们需要回顾过去，总结经验，面向未来，继续前进，这是一篇讨论教育改革的文章。</p>" * 4
-    html = (f"<html><body><div>今天是2006年1月5日 星期四</div><h1>教育改革的路</h1>"
-            f"<p>2003年5月</p>{body}</body></html>")
+    html = f"<html><body><div>今天是2006年1月5日 星期四</div><h1>教育改革的路</h1><p>2003年5月</p>{body}</body></html>"
     _, found = html_to_text(html, None)
     assert found.published == date(2003, 5, 1)
 

@@ -54,8 +54,11 @@ def test_every_shared_feed_gives_items_or_a_one_line_reason(server, fetcher, cfg
         assert h.status in {"ok", "error"}, h
         assert h.status == "ok" or (h.error and "\n" not in h.error)
     errors = {name for name, h in health.items() if h.status == "error"}
-    assert errors == {"feedparser/illformed/rss_empty_document.xml", "miniflux/encoding__utf8-meta-after-1024.html",
-                      "miniflux/xml__iso88591_utf8_mismatch.xml"}
+    assert errors == {
+        "feedparser/illformed/rss_empty_document.xml",
+        "miniflux/encoding__utf8-meta-after-1024.html",
+        "miniflux/xml__iso88591_utf8_mismatch.xml",
+    }
     assert "HTML page" in health["miniflux/encoding__utf8-meta-after-1024.html"].error
     assert health["feedparser/illformed/aaa_illformed.xml"].bozo.startswith("SAXParseException")
     assert all(r.reason and "\n" not in r.reason for r in got.rejected)
@@ -89,8 +92,12 @@ def test_feedparser_expectations_hold_over_http(path: Path, server, fetcher):
 
 
 def test_rss_atom_rdf_and_json_items_become_text_documents(server, fetcher, cfg, engine):
-    names = ["feedparser/docs/examples/examples/rss20.xml", "feedparser/docs/examples/examples/atom10.xml",
-             "feedparser/docs/examples/examples/rss10.rdf", "trafilatura/feed.json"]
+    names = [
+        "feedparser/docs/examples/examples/rss20.xml",
+        "feedparser/docs/examples/examples/atom10.xml",
+        "feedparser/docs/examples/examples/rss10.rdf",
+        "trafilatura/feed.json",
+    ]
     got = _collect(cfg, engine, fetcher, *(_feed(server, n) for n in names))
     by_source = {}
     for d in got.documents:
@@ -106,9 +113,14 @@ def test_rss_atom_rdf_and_json_items_become_text_documents(server, fetcher, cfg,
 
 
 def test_chinese_feeds_decode_and_keep_their_text(server, fetcher, cfg, engine):
-    names = ["zh_real/ksbot/3dm.xml", "zh_real/rodel_reader/Rss_meituan.xml", "zh_real/rodel_reader/Atom_v2ex.xml",
-             "zh_real/rodel_reader/Rss_ruanyifeng.xml", "zh_real/rodel_reader/Atom_ruanyifeng.xml",
-             "feedparser/illformed/chardet/gb2312.xml"]
+    names = [
+        "zh_real/ksbot/3dm.xml",
+        "zh_real/rodel_reader/Rss_meituan.xml",
+        "zh_real/rodel_reader/Atom_v2ex.xml",
+        "zh_real/rodel_reader/Rss_ruanyifeng.xml",
+        "zh_real/rodel_reader/Atom_ruanyifeng.xml",
+        "feedparser/illformed/chardet/gb2312.xml",
+    ]
     got = _collect(cfg, engine, fetcher, *(_feed(server, n) for n in names))
     health = {h.name: h for h in got.health}
     assert health["zh_real/ksbot/3dm.xml"].seen == 20
@@ -136,20 +148,25 @@ def test_html_page_served_as_feed_is_rejected(fetcher, cfg, engine):
     with LocalServer() as srv:
         srv.add("/rss", Route(body=page.encode(), headers={"Content-Type": "text/html; charset=utf-8"}))
         srv.add("/xmlish", Route(body=page.encode(), headers={"Content-Type": "application/rss+xml"}))
-        got = _collect(cfg, engine, fetcher, Source("feed", "a", url=srv.url("/rss")),
-                       Source("feed", "b", url=srv.url("/xmlish")))
+        got = _collect(
+            cfg, engine, fetcher, Source("feed", "a", url=srv.url("/rss")), Source("feed", "b", url=srv.url("/xmlish"))
+        )
     assert not got.documents
     assert [r.reason for r in got.rejected] == ["an HTML page was served where a feed was expected"] * 2
 
 
 def test_item_html_is_never_passed_on_as_html():
-    text = feeds.html_to_text('<p>第一段<script>alert(1)</script>文字</p><p>第二\n段 &amp; <b>粗</b></p><img src=x onerror=y>')
+    text = feeds.html_to_text(
+        "<p>第一段<script>alert(1)</script>文字</p><p>第二\n段 &amp; <b>粗</b></p><img src=x onerror=y>"
+    )
     assert text == "第一段文字\n\n第二段 & 粗"
 
 
 def test_canonical_link_drops_tracking_and_fragment():
-    assert feeds.canonical_link("HTTP://News.Example.CN/a/1.html?utm_source=rss&id=3#top") == \
-        "http://news.example.cn/a/1.html?id=3"
+    assert (
+        feeds.canonical_link("HTTP://News.Example.CN/a/1.html?utm_source=rss&id=3#top")
+        == "http://news.example.cn/a/1.html?id=3"
+    )
 
 
 def test_gbk_page_with_a_few_broken_bytes_is_decoded_not_rejected():

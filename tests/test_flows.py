@@ -16,8 +16,7 @@ def test_ingest_flow_stores_seeds_and_publishes_a_summary(prefect_harness, state
 
     bad = tmp_path / "empty.txt"
     bad.write_bytes(b"")
-    summary = ingest_flow(config_file=str(ROOT / "newsdigest.toml"), state_dir=str(state),
-                          paths=[str(SEEDS), str(bad)])
+    summary = ingest_flow(config_file=str(ROOT / "newsdigest.toml"), state_dir=str(state), paths=[str(SEEDS), str(bad)])
     assert summary["documents_in"] == 6 and summary["articles_new"] >= 5
     assert summary["rejected"] == [{"origin": str(bad), "reason": "empty file"}]
     again = ingest_flow(config_file=str(ROOT / "newsdigest.toml"), state_dir=str(state), paths=[str(SEEDS)])

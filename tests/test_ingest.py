@@ -32,9 +32,13 @@ def test_bad_files_are_rejected_with_reasons_and_good_ones_kept(cfg, engine, tmp
     (folder / "garbage.txt").write_bytes(("金华".encode() + b"\xff\xfe\xfa") * 400)
     report = _ingest(cfg, engine, [folder, tmp_path / "missing.txt"])
     reasons = {Path(r.origin).name: r.reason for r in report.rejected}
-    assert reasons == {"empty.txt": "empty file", "blank.txt": "blank file",
-                       "binary.txt": "binary data, not text", "garbage.txt": reasons["garbage.txt"],
-                       "missing.txt": "no such file or folder"}
+    assert reasons == {
+        "empty.txt": "empty file",
+        "blank.txt": "blank file",
+        "binary.txt": "binary data, not text",
+        "garbage.txt": reasons["garbage.txt"],
+        "missing.txt": "no such file or folder",
+    }
     assert "\n" not in "".join(reasons.values())
     assert [a.origin for a in store.load_articles(engine)] == [str(folder / "good.txt")]
     assert {r["reason"] for r in store.load_rejects(engine)} == set(reasons.values())

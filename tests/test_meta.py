@@ -51,8 +51,11 @@ def test_002_authors_order_and_title_out_of_body() -> None:
 
 def test_precedence_piece_over_page_over_hints() -> None:
     piece = Cleaned(("标题", "正文。"), meta=Meta(title="标题", authors=("甲乙",)))
-    info, body = finalize(piece, Meta(source="页报", authors=("丙丁",), published=date(2024, 1, 2)),
-                          Meta(source="提示", published=date(2020, 1, 1), title="提示标题"))
+    info, body = finalize(
+        piece,
+        Meta(source="页报", authors=("丙丁",), published=date(2024, 1, 2)),
+        Meta(source="提示", published=date(2020, 1, 1), title="提示标题"),
+    )
     assert info.title == "标题" and body == ("正文。",)
     assert info.authors == ("甲乙",) and info.source == "页报" and info.published == date(2024, 1, 2)
 
@@ -62,10 +65,16 @@ def test_hint_title_used_when_text_has_none() -> None:
     assert info.title == "订阅标题" and body == ("正文第一段。",)
 
 
-@pytest.mark.parametrize(("text", "want"), [
-    ("2025-06-04", date(2025, 6, 4)), ("2025/8/7 10:00", date(2025, 8, 7)), ("2025年6月4日", date(2025, 6, 4)),
-    ("2025-13-40", None), ("无日期", None),
-])
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("2025-06-04", date(2025, 6, 4)),
+        ("2025/8/7 10:00", date(2025, 8, 7)),
+        ("2025年6月4日", date(2025, 6, 4)),
+        ("2025-13-40", None),
+        ("无日期", None),
+    ],
+)
 def test_parse_date(text, want) -> None:
     assert parse_date(text) == want
 

@@ -25,9 +25,12 @@ def _rss(base: str, links: list[str]) -> bytes:
     items = "".join(
         f"<item><title>第{i}条 产教融合新闻</title><link>{base}{link}</link><guid>{base}{link}</guid>"
         f"<description>&lt;p&gt;摘要{i}&lt;/p&gt;</description><pubDate>Mon, 0{i + 1} Jan 2024 08:00:00 +0800</pubDate></item>"
-        for i, link in enumerate(links))
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>测试</title>'
-            f"<link>{base}/</link>{items}</channel></rss>").encode()
+        for i, link in enumerate(links)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>测试</title>'
+        f"<link>{base}/</link>{items}</channel></rss>"
+    ).encode()
 
 
 @pytest.fixture(scope="module")
@@ -38,16 +41,32 @@ def server():
         for link, page in zip(["/a/1.html", "/a/2.html"], PAGES, strict=False):
             srv.add(link, body=page.read_bytes(), headers={"Content-Type": "text/html"})
         srv.add("/a/flaky.html", body=PAGES[2].read_bytes(), fail_first=1, headers={"Content-Type": "text/html"})
-        srv.add("/3dm.xml", Route(body=(DATA / "feeds/zh_real/ksbot/3dm.xml").read_bytes(), gzip=True,
-                                  last_modified="Sat, 01 Apr 2023 06:00:00 GMT",
-                                  headers={"Content-Type": "application/rss+xml; charset=utf-8"}))
-        srv.add("/busy.xml", body=(DATA / "feeds/feedparser/docs/examples/examples/atom10.xml").read_bytes(),
-                fail_first=1, fail_status=429, fail_headers={"Retry-After": "1"}, etag='"b1"',
-                headers={"Content-Type": "application/atom+xml"})
+        srv.add(
+            "/3dm.xml",
+            Route(
+                body=(DATA / "feeds/zh_real/ksbot/3dm.xml").read_bytes(),
+                gzip=True,
+                last_modified="Sat, 01 Apr 2023 06:00:00 GMT",
+                headers={"Content-Type": "application/rss+xml; charset=utf-8"},
+            ),
+        )
+        srv.add(
+            "/busy.xml",
+            body=(DATA / "feeds/feedparser/docs/examples/examples/atom10.xml").read_bytes(),
+            fail_first=1,
+            fail_status=429,
+            fail_headers={"Retry-After": "1"},
+            etag='"b1"',
+            headers={"Content-Type": "application/atom+xml"},
+        )
         srv.add("/small.xml", body=(DATA / "feeds/feedparser/docs/examples/examples/rss20.xml").read_bytes())
         srv.add("/dead.xml", hang=True)
-        srv.add("/html-as-feed.xml", body=b"<!DOCTYPE html><html><body><p>error</p></body></html>",
-                headers={"Content-Type": "text/html"}, etag='"h1"')  # an error is reported again next run
+        srv.add(
+            "/html-as-feed.xml",
+            body=b"<!DOCTYPE html><html><body><p>error</p></body></html>",
+            headers={"Content-Type": "text/html"},
+            etag='"h1"',
+        )  # an error is reported again next run
         srv.add("/page.html", body=PAGES[0].read_bytes(), headers={"Content-Type": "text/html"}, etag='"p1"')
         yield srv
 
@@ -126,7 +145,9 @@ def test_two_runs_first_fetches_everything_second_gets_304(server, tmp_path):
     health = {h["name"]: h for h in feeds.health_report(cfg, engine)}
     news = health["news"]
     assert (news["last_status"], news["items_seen"], news["items_new"], news["items_rejected"]) == ("ok", 4, 4, 1)
-    assert news["rejects"] == [{"origin": f"{server.base}/a/missing.html", "reason": "article page: HTTP 404 Not Found"}]
+    assert news["rejects"] == [
+        {"origin": f"{server.base}/a/missing.html", "reason": "article page: HTTP 404 Not Found"}
+    ]
     assert health["dead"]["last_status"] == "error" and health["dead"]["last_success"] is None
     assert health["switched off"]["last_status"] == "never run" and health["switched off"]["enabled"] is False
 
@@ -161,16 +182,30 @@ def test_changed_feed_only_new_items_are_taken(tmp_path):
 
 def _cli(tmp_path: Path, cfg_file: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDIGEST_")}
-    return subprocess.run([str(BIN), "--state", str(tmp_path / "state"), "--config", str(cfg_file), *args],
-                          capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [str(BIN), "--state", str(tmp_path / "state"), "--config", str(cfg_file), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_cli_sources_and_ad_hoc_urls(server, tmp_path):
     cfg_file = tmp_path / "newsdigest.toml"
-    cfg_file.write_text("[fetch]\nper_host_delay = 0.0\nbackoff = 0.01\ntimeout = 2.0\n\n[[sources]]\nkind = \"feed\"\n"
-                        f"name = \"news\"\nurl = \"{server.base}/news.xml\"\nfull_text = true\n", encoding="utf-8")
-    adhoc = _cli(tmp_path, cfg_file, "ingest", f"{server.base}/small.xml", f"{server.base}/page.html",
-                 f"{server.base}/html-as-feed.xml")
+    cfg_file.write_text(
+        '[fetch]\nper_host_delay = 0.0\nbackoff = 0.01\ntimeout = 2.0\n\n[[sources]]\nkind = "feed"\n'
+        f'name = "news"\nurl = "{server.base}/news.xml"\nfull_text = true\n',
+        encoding="utf-8",
+    )
+    adhoc = _cli(
+        tmp_path,
+        cfg_file,
+        "ingest",
+        f"{server.base}/small.xml",
+        f"{server.base}/page.html",
+        f"{server.base}/html-as-feed.xml",
+    )
     assert adhoc.returncode == 0 and "Traceback" not in adhoc.stderr, adhoc.stderr
     assert "new articles: 0" not in adhoc.stdout
     ran = _cli(tmp_path, cfg_file, "ingest")
@@ -191,12 +226,36 @@ def test_cli_sources_and_ad_hoc_urls(server, tmp_path):
 def test_run_artifact_lists_source_health_and_rejects():
     from flows.common import summary_markdown
 
-    rows = [{"name": "news", "last_status": "ok", "items_seen": 4, "items_new": 4, "items_rejected": 1,
-             "last_success": "2024-01-01T08:00:00", "last_error": None, "bozo": None},
-            {"name": "dead", "last_status": "error", "items_seen": 0, "items_new": 0, "items_rejected": 0,
-             "last_success": None, "last_error": "timed out after 2 s", "bozo": None}]
-    text = summary_markdown("Ingest run", {"documents_in": 3, "sources": rows,
-                                           "rejected": [{"origin": "http://x/a", "reason": "article page: HTTP 404 Not Found"}]})
+    rows = [
+        {
+            "name": "news",
+            "last_status": "ok",
+            "items_seen": 4,
+            "items_new": 4,
+            "items_rejected": 1,
+            "last_success": "2024-01-01T08:00:00",
+            "last_error": None,
+            "bozo": None,
+        },
+        {
+            "name": "dead",
+            "last_status": "error",
+            "items_seen": 0,
+            "items_new": 0,
+            "items_rejected": 0,
+            "last_success": None,
+            "last_error": "timed out after 2 s",
+            "bozo": None,
+        },
+    ]
+    text = summary_markdown(
+        "Ingest run",
+        {
+            "documents_in": 3,
+            "sources": rows,
+            "rejected": [{"origin": "http://x/a", "reason": "article page: HTTP 404 Not Found"}],
+        },
+    )
     assert "| news | ok | 4 | 4 | 1 | 2024-01-01T08:00:00 |  |" in text
     assert "| dead | error | 0 | 0 | 0 | – | timed out after 2 s |" in text
     assert "- `http://x/a`: article page: HTTP 404 Not Found" in text

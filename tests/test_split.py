@@ -5,8 +5,12 @@ from test_clean import seed
 from newsdigest.clean import clean
 from newsdigest.split import split
 
-TITLES = ["金华市技师学院:打造“金蓝领”摇篮 培育高技能人才", "杭州第一技师学院:构建产教融合工作新体系",
-          "越城区北海街道:聚焦产城人文融合发展促共富", "平湖市曹桥街道以“向新力”澎湃产业发展新动能"]
+TITLES = [
+    "金华市技师学院:打造“金蓝领”摇篮 培育高技能人才",
+    "杭州第一技师学院:构建产教融合工作新体系",
+    "越城区北海街道:聚焦产城人文融合发展促共富",
+    "平湖市曹桥街道以“向新力”澎湃产业发展新动能",
+]
 AUTHORS = [("李晟瞳", "戴斌"), ("朱炜", "张卉卉"), ("孙金良", "金凤"), ("孔玉叶", "李骏")]
 
 
@@ -30,8 +34,18 @@ def test_single_articles_never_split() -> None:
 
 def test_generic_print_page_with_banner_line() -> None:
     body = "这是一篇报道的正文,内容讲述了当地产业发展的情况,以及未来的打算。"
-    text = "\n".join(["乡村振兴 共同富裕", "某县:特色产业带富一方", "王小明 李华", body, body.replace("报道", "文章"),
-                      "某镇:数字经济激活新动能", "陈大文 周强", "另一篇文章的正文从这里开始,讲述了数字经济的发展。"])
+    text = "\n".join(
+        [
+            "乡村振兴 共同富裕",
+            "某县:特色产业带富一方",
+            "王小明 李华",
+            body,
+            body.replace("报道", "文章"),
+            "某镇:数字经济激活新动能",
+            "陈大文 周强",
+            "另一篇文章的正文从这里开始,讲述了数字经济的发展。",
+        ]
+    )
     pieces = split(clean(text))
     assert [p.meta.title for p in pieces] == ["某县:特色产业带富一方", "某镇:数字经济激活新动能"]
     assert pieces[1].meta.authors == ("陈大文", "周强")

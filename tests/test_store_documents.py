@@ -10,8 +10,10 @@ from newsdigest.store.schema import documents
 
 def test_add_documents_returns_ids_in_order(tmp_path: Path) -> None:
     engine = store.connect(f"sqlite:///{tmp_path / 'state.db'}")
-    docs = [{"origin": f"d{i}", "sha256": f"{i:064d}", "source": None, "reason": "bad" if i == 3 else None}
-            for i in range(7)]
+    docs = [
+        {"origin": f"d{i}", "sha256": f"{i:064d}", "source": None, "reason": "bad" if i == 3 else None}
+        for i in range(7)
+    ]
     with engine.begin() as conn:
         ids = store.add_documents(conn, docs, store.now())
         assert store.add_documents(conn, [], store.now()) == []

@@ -50,8 +50,19 @@ def test_tokenize_gives_jiebas_tokens() -> None:
 
     seeds = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in seeds]
-    texts += ["", " ", "\r\n\r\n", "。", "a", "中", "ＡＢＣ１２３ 3.14% C++ e-mail", "😀中華人民共和國\u3000｢引用｣——",
-              "习近平在北京市朝阳区考察时强调", "荷塘月色颯颯钖铔", "abc中文def 123 。\n\t混合"]
+    texts += [
+        "",
+        " ",
+        "\r\n\r\n",
+        "。",
+        "a",
+        "中",
+        "ＡＢＣ１２３ 3.14% C++ e-mail",
+        "😀中華人民共和國\u3000｢引用｣——",
+        "习近平在北京市朝阳区考察时强调",
+        "荷塘月色颯颯钖铔",
+        "abc中文def 123 。\n\t混合",
+    ]
     tag.tokenize("")  # loads the dictionary and the gazetteer words jieba.lcut must see too
     for text in texts:
         assert tag.tokenize(text) == jieba.lcut(text)

@@ -34,15 +34,34 @@ _SPAMMY = re.compile(
     re.I,
 )
 _NUMERIC = re.compile(r"^[\d.,%％+\-~～:/年月日万亿元个人次]+$")
-_INJECTED = re.compile(r"^\S{0,12}(?:时时彩|彩票|开奖结果|六合彩|娱乐城|博彩|棋牌|赌场|官方版|下载安装)\S{0,12}\s+(?=\S)")
+_INJECTED = re.compile(
+    r"^\S{0,12}(?:时时彩|彩票|开奖结果|六合彩|娱乐城|博彩|棋牌|赌场|官方版|下载安装)\S{0,12}\s+(?=\S)"
+)
 _LIST_HEAD = re.compile(
     r"^[【\[]?(相关搜索|热门搜索|热搜|热门推荐|相关推荐|猜你喜欢|热门标签|相关标签|标签|友情链接|"
     r"相关阅读|相关新闻|相关报道|相关链接|相关文章|推荐阅读|延伸阅读|精彩推荐|热点推荐|热门文章|点击排行|阅读排行)[】\]]?\s*[:：]?"
 )
-_LIST_CHROME = frozenset(["相关阅读", "相关新闻", "相关报道", "相关链接", "相关文章", "推荐阅读", "延伸阅读", "精彩推荐", "热点推荐", "热门文章", "点击排行", "阅读排行"])
+_LIST_CHROME = frozenset(
+    [
+        "相关阅读",
+        "相关新闻",
+        "相关报道",
+        "相关链接",
+        "相关文章",
+        "推荐阅读",
+        "延伸阅读",
+        "精彩推荐",
+        "热点推荐",
+        "热门文章",
+        "点击排行",
+        "阅读排行",
+    ]
+)
 
 # --- chrome: breadcrumbs, share bars, print/close, prev/next, copyright, counters, font bars ---
-_CRUMB = re.compile(r"^(?:当前位置|您的位置|你的位置|您现在的位置|现在的位置|所在位置|當前位置|您當前的位置)\s*[:：]?|^首[页頁]\s*(?:>|»|›|＞|→|/)")
+_CRUMB = re.compile(
+    r"^(?:当前位置|您的位置|你的位置|您现在的位置|现在的位置|所在位置|當前位置|您當前的位置)\s*[:：]?|^首[页頁]\s*(?:>|»|›|＞|→|/)"
+)
 _CRUMB_SEP = re.compile(r"\s*(?:>>|>|»|›|＞|→|/)\s*")
 _CHROME = re.compile(
     r"^(?:(?:上一篇|下一篇|上一条|下一条|上一页|下一页|返回列表|返回首页|返回顶部)|(?:分享到|分享至|分享)\s*[:：]|"
@@ -55,10 +74,14 @@ _CHROME_ANY = re.compile(
     r"ICP备|ICP证|公网安备|版权所有|Copyright\s*©|【打印|【关闭|在手机打开|\s大\s+中\s+小\b|关注新华网|【纠错】|"
     r"(?:浏览|阅读|点击|被阅)(?:次数|量|数)\s*[:：]"
 )
-_COUNTER_ONLY = re.compile(r"^(?:(?:本文被阅次数|浏览量|浏览次数|阅读量|阅读次数|阅读数|点击数|点击量|点击率|访问量|人气|字号|字体|打印)[:：]\s*\S*\s*)+$")
+_COUNTER_ONLY = re.compile(
+    r"^(?:(?:本文被阅次数|浏览量|浏览次数|阅读量|阅读次数|阅读数|点击数|点击量|点击率|访问量|人气|字号|字体|打印)[:：]\s*\S*\s*)+$"
+)
 
 # --- captions ---
-_CAPTION = re.compile(r"^(?:[▲△▼■◆]|图为|图片为|上图|下图|左图|右图|图\d+[:：\s]|[(（]?(?:图片来源|图片由|供图|摄影[:：]))")
+_CAPTION = re.compile(
+    r"^(?:[▲△▼■◆]|图为|图片为|上图|下图|左图|右图|图\d+[:：\s]|[(（]?(?:图片来源|图片由|供图|摄影[:：]))"
+)
 _CAPTION_TAIL = re.compile(r"[(（](?:\S{0,12}\s)?\S{2,8}\s?摄[)）]$")
 
 # --- duplicates ---
@@ -123,7 +146,11 @@ def _classify(blocks: list[_Block], found: Meta) -> Meta:
     list_kind, list_left = "", 0
     for block in blocks:
         line = block.text
-        if list_left and len(line) <= (80 if line.startswith(("·", "•")) else 40) and not line.endswith(tuple("。！？!?")):
+        if (
+            list_left
+            and len(line) <= (80 if line.startswith(("·", "•")) else 40)
+            and not line.endswith(tuple("。！？!?"))
+        ):
             block.kind, list_left = list_kind, list_left - 1
             continue
         list_left = 0
@@ -197,7 +224,7 @@ def _strip_farm(block: _Block) -> None:
     line = block.text
     if inj := _INJECTED.match(line):
         _note(block, "spam", inj.group(0).strip())
-        line = block.text = line[inj.end():]
+        line = block.text = line[inj.end() :]
     cells = [c.strip() for c in _CELL_SEP.split(line) if c.strip()]
     spaced = len(cells) < 3 and not _SENT_PUNCT.search(line)
     if spaced:
@@ -224,8 +251,9 @@ def _strip_farm(block: _Block) -> None:
 def _strip_runs(block: _Block) -> None:
     """Cut keyword runs and symbol noise out of a line, keeping the prose around them."""
     block.text = _NOISE.sub(lambda hit: _cut(block, hit.group(0), ""), block.text)
-    block.text = _KEYWORD_RUN.sub(lambda hit: _cut(block, hit.group(0), "\n") if _keywords(hit.group(0))
-                                  else hit.group(0), block.text).strip()
+    block.text = _KEYWORD_RUN.sub(
+        lambda hit: _cut(block, hit.group(0), "\n") if _keywords(hit.group(0)) else hit.group(0), block.text
+    ).strip()
 
 
 def _cut(block: _Block, text: str, gap: str) -> str:
@@ -242,8 +270,12 @@ def _keywords(run: str) -> bool:
 
 def _channel_names(blocks: list[_Block]) -> None:
     """Short lines naming a section that the breadcrumb also names (``媒体大医``) are chrome."""
-    crumbs = {seg.strip(" :：") for b in blocks if b.kind == "chrome" and _CRUMB.match(b.text)
-              for seg in _CRUMB_SEP.split(_CRUMB.sub("", b.text))[:-1]}
+    crumbs = {
+        seg.strip(" :：")
+        for b in blocks
+        if b.kind == "chrome" and _CRUMB.match(b.text)
+        for seg in _CRUMB_SEP.split(_CRUMB.sub("", b.text))[:-1]
+    }
     for block in blocks:
         if block.kind == TEXT and len(block.text) <= 12 and block.text in crumbs:
             block.kind = "chrome"
@@ -255,8 +287,13 @@ def _caption_fragments(blocks: list[_Block]) -> None:
         if block.kind != "caption" or block.text.endswith(tuple(_SENT_END)):
             continue
         for j in (i - 1, i + 1):
-            if 0 <= j < len(blocks) and blocks[j].kind == TEXT and len(blocks[j].text) <= 30 \
-                    and blocks[j].text.endswith("。") and not _CLAUSE_PUNCT.search(blocks[j].text):
+            if (
+                0 <= j < len(blocks)
+                and blocks[j].kind == TEXT
+                and len(blocks[j].text) <= 30
+                and blocks[j].text.endswith("。")
+                and not _CLAUSE_PUNCT.search(blocks[j].text)
+            ):
                 blocks[j].kind = "caption"
 
 
@@ -270,8 +307,11 @@ def _is_titleish(text: str) -> bool:
 def _print_page(blocks: list[_Block]) -> bool:
     """Several ``title / bare-name byline`` pairs: a print page of many articles."""
     kept = [b for b in blocks if b.kind == TEXT]
-    pairs = sum(1 for a, b in itertools.pairwise(kept)
-                if _is_titleish(a.text) and m.parse_byline(b.text) and not m.LABEL.search(b.text))
+    pairs = sum(
+        1
+        for a, b in itertools.pairwise(kept)
+        if _is_titleish(a.text) and m.parse_byline(b.text) and not m.LABEL.search(b.text)
+    )
     return pairs >= 2
 
 
@@ -290,7 +330,7 @@ def _credits(blocks: list[_Block], found: Meta) -> Meta:
     for block in kept[:3]:
         if lead := m.parse_lead_credit(block.text):
             _note(block, "metadata", lead[0].strip())
-            block.text = block.text[len(lead[0]):]
+            block.text = block.text[len(lead[0]) :]
             found = m.merge(found, lead[1])
     if kept and (credit := m.parse_credit(kept[-1].text)):
         _note(kept[-1], "metadata", credit[0].strip())
@@ -321,7 +361,7 @@ def _join(blocks: list[_Block], header: set[int]) -> list[str]:
     adjacent = _adjacency(blocks)
     open_ = False  # may the last paragraph be continued by the next kept line?
     for i, block in enumerate(kept):
-        if open_ and id(block) in adjacent and block.kind == TEXT and _continues(block.text, kept[i + 1:i + 2]):
+        if open_ and id(block) in adjacent and block.kind == TEXT and _continues(block.text, kept[i + 1 : i + 2]):
             out[-1] += block.text
         else:
             out.append(block.text)
@@ -391,7 +431,7 @@ def _shingles(sentence: str) -> set[str]:
     norm = _FILLER.sub("", _NORM.sub("", sentence))
     if len(norm) < 12:
         return set()
-    return {norm[i:i + _SHINGLE] for i in range(len(norm) - _SHINGLE + 1)}
+    return {norm[i : i + _SHINGLE] for i in range(len(norm) - _SHINGLE + 1)}
 
 
 def _seen(shingles: set[str], index: dict[str, int]) -> bool:

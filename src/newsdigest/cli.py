@@ -25,14 +25,22 @@ from newsdigest import config as config_mod
 from newsdigest import pipeline, sources, store
 
 # Quiet, offline Prefect unless the user asked otherwise.
-for _key, _value in {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                     # Prefect logs a failing task's traceback at ERROR; the CLI reports failures
-                     # itself in one line. PREFECT_LOGGING_LEVEL=INFO shows Prefect's own log.
-                     "PREFECT_LOGGING_LEVEL": "CRITICAL", "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL"}.items():
+for _key, _value in {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    # Prefect logs a failing task's traceback at ERROR; the CLI reports failures
+    # itself in one line. PREFECT_LOGGING_LEVEL=INFO shows Prefect's own log.
+    "PREFECT_LOGGING_LEVEL": "CRITICAL",
+    "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+}.items():
     os.environ.setdefault(_key, _value)
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Monitor Chinese regional news and turn it into a weekly digest.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Monitor Chinese regional news and turn it into a weekly digest.",
+)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -79,8 +87,10 @@ def check_week(week: str | None) -> None:
 def main_options(
     ctx: typer.Context,
     state: Annotated[Path | None, typer.Option("--state", envvar="NEWSDIGEST_STATE", help="State folder.")] = None,
-    config: Annotated[Path | None, typer.Option("--config", envvar="NEWSDIGEST_CONFIG",
-                                                help="Configuration file (default ./newsdigest.toml).")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", envvar="NEWSDIGEST_CONFIG", help="Configuration file (default ./newsdigest.toml)."),
+    ] = None,
 ) -> None:
     ctx.obj = Context(config, state)
 
@@ -90,16 +100,23 @@ def _engine(cfg: config_mod.Config) -> Any:
 
 
 def _print_report(report: pipeline.IngestReport) -> None:
-    out.print(f"documents: {report.documents_in}  new articles: {report.articles_new}  "
-              f"already known: {report.already_known}  duplicates: {report.duplicates}  "
-              f"rejected: {len(report.rejected)}", highlight=False)
+    out.print(
+        f"documents: {report.documents_in}  new articles: {report.articles_new}  "
+        f"already known: {report.already_known}  duplicates: {report.duplicates}  "
+        f"rejected: {len(report.rejected)}",
+        highlight=False,
+    )
     for r in report.rejected:
         err.print(f"rejected: {r.origin}: {r.reason}", highlight=False, markup=False)
 
 
 @app.command()
-def ingest(ctx: typer.Context, inputs: Annotated[list[str] | None, typer.Argument(
-        help="Files, folders or URLs; default: every configured source.")] = None) -> None:
+def ingest(
+    ctx: typer.Context,
+    inputs: Annotated[
+        list[str] | None, typer.Argument(help="Files, folders or URLs; default: every configured source.")
+    ] = None,
+) -> None:
     """Ingest the configured sources, or only the given files, folders or URLs."""
     cfg = ctx.obj.load()
     docs, rejected = sources.collect(cfg, inputs or None)
@@ -111,8 +128,9 @@ def ingest(ctx: typer.Context, inputs: Annotated[list[str] | None, typer.Argumen
 
 
 @app.command("sources")
-def sources_cmd(ctx: typer.Context,
-                format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table) -> None:
+def sources_cmd(
+    ctx: typer.Context, format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table
+) -> None:
     """Health of feed and page sources: last success, last error, items seen/new/rejected."""
     from newsdigest import feeds
 
@@ -123,8 +141,16 @@ def sources_cmd(ctx: typer.Context,
         return
     table = Table("source", "kind", "status", "last success", "seen", "new", "rejected", "last error")
     for r in rows:
-        table.add_row(r["name"], r["kind"], r["last_status"], r["last_success"] or "–", str(r["items_seen"]),
-                      str(r["items_new"]), str(r["items_rejected"]), r["last_error"] or r["bozo"] or "")
+        table.add_row(
+            r["name"],
+            r["kind"],
+            r["last_status"],
+            r["last_success"] or "–",
+            str(r["items_seen"]),
+            str(r["items_new"]),
+            str(r["items_rejected"]),
+            r["last_error"] or r["bozo"] or "",
+        )
     out.print(table)
     for r in rows:
         for rej in r["rejects"]:
@@ -145,44 +171,64 @@ def _digest_and_deliver(cfg: config_mod.Config, week: str | None, dry_run: bool,
 
 
 @app.command("digest")
-def digest_cmd(ctx: typer.Context,
-               week: Annotated[str | None, typer.Option(help="ISO week YYYY-Www; default this week.")] = None,
-               dry_run: Annotated[bool, typer.Option("--dry-run", help="Write the .eml, send nothing.")] = False,
-               resend: Annotated[bool, typer.Option("--resend", help="Send even if sent before.")] = False) -> None:
+def digest_cmd(
+    ctx: typer.Context,
+    week: Annotated[str | None, typer.Option(help="ISO week YYYY-Www; default this week.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write the .eml, send nothing.")] = False,
+    resend: Annotated[bool, typer.Option("--resend", help="Send even if sent before.")] = False,
+) -> None:
     """Render the digest of a week from stored articles (and send it unless --dry-run)."""
     _digest_and_deliver(ctx.obj.load(), week, dry_run, resend)
 
 
 @app.command()
-def run(ctx: typer.Context,
-        week: Annotated[str | None, typer.Option(help="ISO week YYYY-Www; default this week.")] = None,
-        dry_run: Annotated[bool, typer.Option("--dry-run", help="Write the .eml, send nothing.")] = False,
-        resend: Annotated[bool, typer.Option("--resend", help="Send even if sent before.")] = False) -> None:
+def run(
+    ctx: typer.Context,
+    week: Annotated[str | None, typer.Option(help="ISO week YYYY-Www; default this week.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write the .eml, send nothing.")] = False,
+    resend: Annotated[bool, typer.Option("--resend", help="Send even if sent before.")] = False,
+) -> None:
     """Ingest every configured source, then build (and send) the digest: the weekly Prefect flow."""
     cfg = ctx.obj.load()  # fail on a bad configuration before Prefect starts
     check_week(week)
     from flows.weekly import weekly_flow
 
-    state = weekly_flow(config_file=str(ctx.obj.config_file) if ctx.obj.config_file else None,
-                        state_dir=str(cfg.state_dir), week=week, dry_run=dry_run, resend=resend,
-                        return_state=True)
+    state = weekly_flow(
+        config_file=str(ctx.obj.config_file) if ctx.obj.config_file else None,
+        state_dir=str(cfg.state_dir),
+        week=week,
+        dry_run=dry_run,
+        resend=resend,
+        return_state=True,
+    )
     if not state.is_completed():
         fail(f"weekly flow {state.name.lower()}: {state.message or 'see the Prefect log'}")
     out.print(state.result(), highlight=False, markup=False)
 
 
 def _article_json(a: Any) -> dict[str, Any]:
-    return {"id": a.id, "origin": a.origin, "title": a.title,
-            "published": a.published.isoformat() if a.published else None,
-            "first_seen": a.first_seen.isoformat(timespec="seconds"), "source": a.source,
-            "authors": list(a.authors), "regions": list(a.regions), "topics": list(a.topics),
-            "keywords": list(a.keywords), "summary": a.summary, "story": a.story}
+    return {
+        "id": a.id,
+        "origin": a.origin,
+        "title": a.title,
+        "published": a.published.isoformat() if a.published else None,
+        "first_seen": a.first_seen.isoformat(timespec="seconds"),
+        "source": a.source,
+        "authors": list(a.authors),
+        "regions": list(a.regions),
+        "topics": list(a.topics),
+        "keywords": list(a.keywords),
+        "summary": a.summary,
+        "story": a.story,
+    }
 
 
 @app.command()
-def articles(ctx: typer.Context,
-             format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
-             week: Annotated[str | None, typer.Option(help="Only articles first seen in this ISO week.")] = None) -> None:
+def articles(
+    ctx: typer.Context,
+    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+    week: Annotated[str | None, typer.Option(help="Only articles first seen in this ISO week.")] = None,
+) -> None:
     """List stored articles: one line per story in the table; every document in JSON."""
     cfg = ctx.obj.load()
     since = until = None
@@ -201,22 +247,38 @@ def articles(ctx: typer.Context,
     table = Table("published", "title", "source", "regions", "also carried by", "story")
     for story in dedupe.group_stories(items):
         a = story.origin
-        table.add_row(str(a.published or "–"), a.title[:40], dedupe.outlet(a) or "–", " ".join(a.regions),
-                      story.carried_by or "–", story.id[:8])
+        table.add_row(
+            str(a.published or "–"),
+            a.title[:40],
+            dedupe.outlet(a) or "–",
+            " ".join(a.regions),
+            story.carried_by or "–",
+            story.id[:8],
+        )
     out.print(table)
 
 
 def _clean_json(processed: pipeline.Processed) -> dict[str, Any]:
-    return {"articles": [{
-        "title": a.title, "published": a.published.isoformat() if a.published else None,
-        "source": a.source, "authors": list(a.authors), "body": a.text,
-        "removed": [{"kind": r.kind, "text": r.text} for r in a.removed],
-    } for a in processed.articles]}
+    return {
+        "articles": [
+            {
+                "title": a.title,
+                "published": a.published.isoformat() if a.published else None,
+                "source": a.source,
+                "authors": list(a.authors),
+                "body": a.text,
+                "removed": [{"kind": r.kind, "text": r.text} for r in a.removed],
+            }
+            for a in processed.articles
+        ]
+    }
 
 
 @app.command("clean")
-def clean_cmd(path: Annotated[Path, typer.Argument(help="A text or HTML file.")],
-              format: Annotated[Format, typer.Option("--format", help="text or json")] = Format.text) -> None:
+def clean_cmd(
+    path: Annotated[Path, typer.Argument(help="A text or HTML file.")],
+    format: Annotated[Format, typer.Option("--format", help="text or json")] = Format.text,
+) -> None:
     """Show what the pipeline makes of one document, touching no state."""
     docs, rejected = sources.read_paths([path])
     if rejected or not docs:
@@ -228,8 +290,11 @@ def clean_cmd(path: Annotated[Path, typer.Argument(help="A text or HTML file.")]
         out.print_json(json.dumps(_clean_json(result), ensure_ascii=False))
         return
     for a in result.articles:
-        out.print(f"# {a.title}\n{a.published or '–'} · {a.source or '–'} · {' '.join(a.authors) or '–'}\n",
-                  highlight=False, markup=False)
+        out.print(
+            f"# {a.title}\n{a.published or '–'} · {a.source or '–'} · {' '.join(a.authors) or '–'}\n",
+            highlight=False,
+            markup=False,
+        )
         out.print(a.text + "\n", highlight=False, markup=False)
 
 
@@ -253,4 +318,3 @@ def main() -> None:
             raise
         error_line(f"{type(exc).__name__}: {exc}")
         sys.exit(1)
-

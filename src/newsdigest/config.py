@@ -105,15 +105,20 @@ def _sources(items: list[dict[str, Any]], base: Path) -> tuple[Source, ...]:
         if path and not Path(path).is_absolute():
             path = str(base / path)
         out.append(
-            Source(kind=kind, name=item.get("name") or item.get("url") or path or kind, path=path,
-                   url=item.get("url"), full_text=bool(item.get("full_text", False)),
-                   encoding=item.get("encoding"), enabled=bool(item.get("enabled", True)))
+            Source(
+                kind=kind,
+                name=item.get("name") or item.get("url") or path or kind,
+                path=path,
+                url=item.get("url"),
+                full_text=bool(item.get("full_text", False)),
+                encoding=item.get("encoding"),
+                enabled=bool(item.get("enabled", True)),
+            )
         )
     return tuple(out)
 
 
-def load(config_file: Path | None = None, state_dir: Path | None = None,
-         env: dict[str, str] | None = None) -> Config:
+def load(config_file: Path | None = None, state_dir: Path | None = None, env: dict[str, str] | None = None) -> Config:
     """Load the configuration file (optional) and apply environment overrides."""
     env = dict(os.environ if env is None else env)
     path = Path(config_file or env.get("NEWSDIGEST_CONFIG") or "newsdigest.toml")
@@ -131,5 +136,11 @@ def load(config_file: Path | None = None, state_dir: Path | None = None,
     state = Path(state_dir or env.get("NEWSDIGEST_STATE") or "state")
     topics = tuple(Topic(t["name"], tuple(t.get("keywords", ()))) for t in data.get("topics", []))
     secrets = {"smtp_password": env["NEWSDIGEST_SMTP_PASSWORD"]} if "NEWSDIGEST_SMTP_PASSWORD" in env else {}
-    return Config(base_dir=base, state_dir=state, sections=sections, topics=topics,
-                  sources=_sources(data.get("sources", []), base), secrets=secrets)
+    return Config(
+        base_dir=base,
+        state_dir=state,
+        sections=sections,
+        topics=topics,
+        sources=_sources(data.get("sources", []), base),
+        secrets=secrets,
+    )

@@ -54,8 +54,12 @@ class Settings:
     @classmethod
     def from_config(cls, config: Any) -> Settings:
         get = config.get
-        return cls(window_days=int(get("dedupe", "window_days", 60)), threshold=float(get("dedupe", "threshold", 0.5)),
-                   shingle=int(get("dedupe", "shingle", 5)), num_perm=int(get("dedupe", "num_perm", 128)))
+        return cls(
+            window_days=int(get("dedupe", "window_days", 60)),
+            threshold=float(get("dedupe", "threshold", 0.5)),
+            shingle=int(get("dedupe", "shingle", 5)),
+            num_perm=int(get("dedupe", "num_perm", 128)),
+        )
 
     @property
     def bands(self) -> tuple[int, int]:
@@ -114,6 +118,7 @@ class Story:
 
 # ---- fingerprints -------------------------------------------------------------------
 
+
 def normalize(text: str) -> str:
     """Content characters only: NFKC, no punctuation or whitespace, no trailing chrome lines."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
@@ -153,7 +158,7 @@ def shingle_hashes(normal: str, k: int) -> np.ndarray:
     n = len(codes) - k + 1
     h = np.zeros(n, dtype=np.uint64)
     for i in range(k):  # k shifted views: every n-gram at once
-        h = h * np.uint64(0x100000001B3) ^ codes[i:i + n]
+        h = h * np.uint64(0x100000001B3) ^ codes[i : i + n]
     return _mix(h)
 
 
@@ -213,6 +218,7 @@ def fingerprint(text: str, settings: Settings) -> Fingerprint:
 
 # ---- matching -----------------------------------------------------------------------
 
+
 def _signature(entry: Entry) -> np.ndarray:
     return np.frombuffer(entry.signature, dtype="<u4")
 
@@ -248,14 +254,21 @@ class Index:
         found = {e.article_id: e for e in self.by_hash.get(fp.content_hash, ()) if abs(e.day - day) <= window}
         for key in fp.keys:
             for e in self._keyed(key):
-                if e.article_id not in found and abs(e.day - day) <= window \
-                        and similarity(fp.signature, _signature(e)) >= settings.threshold:
+                if (
+                    e.article_id not in found
+                    and abs(e.day - day) <= window
+                    and similarity(fp.signature, _signature(e)) >= settings.threshold
+                ):
                     found[e.article_id] = e
         return list(found.values())
 
 
-def match(items: list[Item], stored: Index | Iterable[Entry], settings: Settings,
-          fingerprints: dict[str, Fingerprint] | None = None) -> list[Entry]:
+def match(
+    items: list[Item],
+    stored: Index | Iterable[Entry],
+    settings: Settings,
+    fingerprints: dict[str, Fingerprint] | None = None,
+) -> list[Entry]:
     """Place each item in a story: it joins the story of its earliest match (stored or
     earlier in this batch), or starts its own. Items are taken by (day, position), so
     the result does not depend on how a batch happens to be ordered within a day.
@@ -268,14 +281,22 @@ def match(items: list[Item], stored: Index | Iterable[Entry], settings: Settings
         fp = (fingerprints or {}).get(item.article_id) or fingerprint(item.text, settings)
         found = stored.matches(fp, item.day, settings) + batch.matches(fp, item.day, settings)
         earliest = min(found, key=lambda e: (e.day, e.order), default=None)
-        entry = Entry(item.article_id, earliest.story if earliest else item.article_id, fp.content_hash,
-                      item.day, fp.signature.astype("<u4").tobytes(), fp.keys, n)
+        entry = Entry(
+            item.article_id,
+            earliest.story if earliest else item.article_id,
+            fp.content_hash,
+            item.day,
+            fp.signature.astype("<u4").tobytes(),
+            fp.keys,
+            n,
+        )
         batch.add(entry)
         out[item.article_id] = entry
     return [out[item.article_id] for item in items]
 
 
 # ---- stories for the digest ---------------------------------------------------------
+
 
 def outlet(article: StoredArticle) -> str | None:
     """Who carried the article: its source outlet, else the web site it came from."""

@@ -107,15 +107,22 @@ def mail_settings(config: Config) -> MailSettings | None:
     tls = str(config.get("smtp", "tls", "none") or "none").strip().lower()
     if tls not in {"none", "starttls", "ssl"}:
         raise ValueError(f"[smtp] tls must be none, starttls or ssl, not {tls!r}")
-    return MailSettings(host=host, port=int(config.get("smtp", "port", 25) or 25),
-                        user=str(config.get("smtp", "user", "") or ""), password=config.smtp_password, tls=tls,
-                        mail_from=str(config.get("smtp", "mail_from", "") or "newsdigest@localhost"), mail_to=to,
-                        retries=max(1, int(config.get("smtp", "retries", 3))),
-                        backoff=max(0.0, float(config.get("smtp", "backoff", 2.0))))
+    return MailSettings(
+        host=host,
+        port=int(config.get("smtp", "port", 25) or 25),
+        user=str(config.get("smtp", "user", "") or ""),
+        password=config.smtp_password,
+        tls=tls,
+        mail_from=str(config.get("smtp", "mail_from", "") or "newsdigest@localhost"),
+        mail_to=to,
+        retries=max(1, int(config.get("smtp", "retries", 3))),
+        backoff=max(0.0, float(config.get("smtp", "backoff", 2.0))),
+    )
 
 
-def build_message(result: DigestResult, mail_from: str, mail_to: tuple[str, ...],
-                  message_id: str | None = None) -> EmailMessage:
+def build_message(
+    result: DigestResult, mail_from: str, mail_to: tuple[str, ...], message_id: str | None = None
+) -> EmailMessage:
     """One multipart/alternative message: the plain text first, the HTML last (preferred)."""
     msg = EmailMessage(policy=policy.SMTP)
     msg["Subject"] = result.subject
@@ -199,8 +206,9 @@ def send_once(s: MailSettings, msg: EmailMessage) -> str:
             smtp.close()
 
 
-def send_with_retries(s: MailSettings, msg: EmailMessage,
-                      sleep: Callable[[float], None] = time.sleep) -> tuple[str, int, str]:
+def send_with_retries(
+    s: MailSettings, msg: EmailMessage, sleep: Callable[[float], None] = time.sleep
+) -> tuple[str, int, str]:
     """Send, retrying refusals that may pass later. Returns (status, attempts, detail)."""
     for attempt in range(1, s.retries + 1):
         try:
@@ -217,24 +225,40 @@ def send_with_retries(s: MailSettings, msg: EmailMessage,
 def _blocked(record: sends.SendRecord, week: str) -> DeliveryOutcome:
     when = record.updated.isoformat(sep=" ", timespec="seconds")
     if record.status == sends.SENT:
-        return DeliveryOutcome("skipped", week, record.recipients, record.message_id, record.attempts,
-                               detail=f"sent {when} UTC as {record.message_id}")
+        return DeliveryOutcome(
+            "skipped",
+            week,
+            record.recipients,
+            record.message_id,
+            record.attempts,
+            detail=f"sent {when} UTC as {record.message_id}",
+        )
     reason = "the send was interrupted" if record.status == sends.INTENT else record.detail
-    return DeliveryOutcome("uncertain", week, record.recipients, record.message_id, record.attempts, detail=(
-        f"an earlier send of {week} ({when} UTC) may have been delivered: {reason}; look for Message-ID "
-        f"{record.message_id} in a mailbox, then use --resend if it did not arrive"))
+    return DeliveryOutcome(
+        "uncertain",
+        week,
+        record.recipients,
+        record.message_id,
+        record.attempts,
+        detail=(
+            f"an earlier send of {week} ({when} UTC) may have been delivered: {reason}; look for Message-ID "
+            f"{record.message_id} in a mailbox, then use --resend if it did not arrive"
+        ),
+    )
 
 
-def deliver(config: Config, engine: Engine, result: DigestResult, dry_run: bool = False,
-            resend: bool = False) -> DeliveryOutcome:
+def deliver(
+    config: Config, engine: Engine, result: DigestResult, dry_run: bool = False, resend: bool = False
+) -> DeliveryOutcome:
     """Send the digest once per recipient list, or write it to the outbox (dry run, no mail settings)."""
     settings = mail_settings(config)
     if dry_run or settings is None:
         to = tuple(a for _, a in getaddresses([str(config.get("smtp", "mail_to", "") or "")]) if a)
         msg = build_message(result, str(config.get("smtp", "mail_from", "") or "newsdigest@localhost"), to)
         why = "dry run" if dry_run else "no [smtp] host or mail_to configured"
-        return DeliveryOutcome("written", result.week, to, msg["Message-ID"], path=write_outbox(config, msg, result.week),
-                               detail=why)
+        return DeliveryOutcome(
+            "written", result.week, to, msg["Message-ID"], path=write_outbox(config, msg, result.week), detail=why
+        )
     last = sends.latest(engine, result.week, settings.mail_to)
     if last and not resend and last.status != sends.FAILED:
         return _blocked(last, result.week)
@@ -245,7 +269,15 @@ def deliver(config: Config, engine: Engine, result: DigestResult, dry_run: bool 
     status, attempts, detail = send_with_retries(settings, msg)
     sends.set_outcome(engine, record, status, attempts, detail)
     if status == sends.UNCERTAIN:
-        return DeliveryOutcome("uncertain", result.week, settings.mail_to, msg["Message-ID"], attempts, detail=(
-            f"{detail}; the server may have the message {msg['Message-ID']}: a rerun will not send it again "
-            "unless --resend"))
+        return DeliveryOutcome(
+            "uncertain",
+            result.week,
+            settings.mail_to,
+            msg["Message-ID"],
+            attempts,
+            detail=(
+                f"{detail}; the server may have the message {msg['Message-ID']}: a rerun will not send it again "
+                "unless --resend"
+            ),
+        )
     return DeliveryOutcome(status, result.week, settings.mail_to, msg["Message-ID"], attempts, detail=detail)

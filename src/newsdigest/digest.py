@@ -44,9 +44,17 @@ _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
 _CLASS_ATTR = re.compile(r' class="[^"]*"')
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 # Chinese labels of the cleaner's removal kinds; unknown kinds show as they are.
-KIND_LABELS = {"spam": "垃圾链接", "chrome": "页面杂项", "caption": "图片说明", "metadata": "元数据行",
-               "duplicate": "重复段落", "banner": "横幅", "subtitle": "副标题", "byline": "署名行",
-               "boilerplate": "模板文字"}
+KIND_LABELS = {
+    "spam": "垃圾链接",
+    "chrome": "页面杂项",
+    "caption": "图片说明",
+    "metadata": "元数据行",
+    "duplicate": "重复段落",
+    "banner": "横幅",
+    "subtitle": "副标题",
+    "byline": "署名行",
+    "boilerplate": "模板文字",
+}
 
 
 @dataclass(frozen=True)
@@ -207,8 +215,18 @@ def _primary_topic(story: Story, order: list[str], keywords: dict[str, tuple[str
 def _view(story: Story, zone: ZoneInfo, continuing: bool) -> StoryView:
     a = story.origin
     when = f"发布 {a.published.isoformat()}" if a.published else f"收录 {_local_date(a.first_seen, zone).isoformat()}"
-    return StoryView(id=story.id, title=a.title, url=_link(a), source=outlet(a), also=story.carried_by, date=when,
-                     regions=a.regions, summary=a.summary, count=len(story.members), continuing=continuing)
+    return StoryView(
+        id=story.id,
+        title=a.title,
+        url=_link(a),
+        source=outlet(a),
+        also=story.carried_by,
+        date=when,
+        regions=a.regions,
+        summary=a.summary,
+        count=len(story.members),
+        continuing=continuing,
+    )
 
 
 def sections(stories: list[Story], config: Config, zone: ZoneInfo, earlier: set[str]) -> list[Section]:
@@ -222,8 +240,16 @@ def sections(stories: list[Story], config: Config, zone: ZoneInfo, earlier: set[
     names += [OTHER_TOPIC] if OTHER_TOPIC in buckets else []
     out = []
     for name in names:
-        ranked = sorted(buckets[name], key=lambda s: (-len(s.members), -max(_story_day(a, zone) for a in s.members)
-                                                      .toordinal(), -_relevance(s, name, keywords), s.origin.title, s.id))
+        ranked = sorted(
+            buckets[name],
+            key=lambda s: (
+                -len(s.members),
+                -max(_story_day(a, zone) for a in s.members).toordinal(),
+                -_relevance(s, name, keywords),
+                s.origin.title,
+                s.id,
+            ),
+        )
         out.append(Section(name, tuple(_view(s, zone, s.id in earlier) for s in ranked)))
     return out
 
@@ -286,8 +312,15 @@ def coverage(week: _Week, stories: list[Story]) -> list[Coverage]:
         items = per_source.get(src, [])
         removed = _removed_line(items)
         new = sum(origin_of[a.story].id == a.id and a.story not in week.earlier_stories for a in items)
-        out.append(Coverage(src, fetched.get(src, 0) or len({a.origin for a in items}), len(items), new,
-                            tuple(dropped.get(src, [])) + ((removed,) if removed else ())))
+        out.append(
+            Coverage(
+                src,
+                fetched.get(src, 0) or len({a.origin for a in items}),
+                len(items),
+                new,
+                tuple(dropped.get(src, [])) + ((removed,) if removed else ()),
+            )
+        )
     return out
 
 
@@ -295,20 +328,31 @@ def coverage(week: _Week, stories: list[Story]) -> list[Coverage]:
 
 
 def _read_week(engine: Engine, label: str, start: datetime, end: datetime) -> _Week:
-    week = _Week(label, start, end, store.load_articles(engine, start, end),
-                 store.load_articles(engine, start - timedelta(days=7), start))
+    week = _Week(
+        label,
+        start,
+        end,
+        store.load_articles(engine, start, end),
+        store.load_articles(engine, start - timedelta(days=7), start),
+    )
     story_ids = sorted({a.story for a in week.articles})
     with engine.connect() as conn:
         if story_ids:
-            q = select(articles_table.c.id).where(articles_table.c.id.in_(story_ids),
-                                                  articles_table.c.first_seen < start)
+            q = select(articles_table.c.id).where(
+                articles_table.c.id.in_(story_ids), articles_table.c.first_seen < start
+            )
             week.earlier_stories = set(conn.scalars(q))
-        q2 = (select(articles_table.c.id, documents.c.source)
-              .join(documents, documents.c.id == articles_table.c.document_id)
-              .where(articles_table.c.first_seen >= start, articles_table.c.first_seen < end))
+        q2 = (
+            select(articles_table.c.id, documents.c.source)
+            .join(documents, documents.c.id == articles_table.c.document_id)
+            .where(articles_table.c.first_seen >= start, articles_table.c.first_seen < end)
+        )
         week.doc_source = {r.id: r.source for r in conn.execute(q2)}
-        q3 = (select(documents.c.origin, documents.c.source, documents.c.status)
-              .where(documents.c.first_seen >= start, documents.c.first_seen < end).order_by(documents.c.origin))
+        q3 = (
+            select(documents.c.origin, documents.c.source, documents.c.status)
+            .where(documents.c.first_seen >= start, documents.c.first_seen < end)
+            .order_by(documents.c.origin)
+        )
         week.documents = list(conn.execute(q3))
     week.rejects = sorted(store.load_rejects(engine, start, end), key=lambda r: (r["origin"], r["reason"]))
     return week
@@ -319,9 +363,14 @@ def _read_week(engine: Engine, label: str, start: datetime, end: datetime) -> _W
 
 def _env(config: Config | None = None) -> jinja2.Environment:
     folder = Path(config.get("digest", "templates", "") or TEMPLATES) if config else TEMPLATES
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), undefined=jinja2.StrictUndefined,
-                              autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(folder)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def inline_css(html: str) -> str:
@@ -352,15 +401,26 @@ def model(config: Config, week: _Week) -> dict[str, Any]:
     for a in week.articles:
         removed.update(a.removed_counts)
     new_stories = [s for s in stories if s.id not in week.earlier_stories]
-    counts = {"stories": len(stories), "new_stories": len(new_stories), "articles": len(week.articles),
-              "outlets": len({outlet(a) for a in week.articles}), "duplicates": len(week.articles) - len(stories),
-              "spam": removed.get("spam", 0), "chrome": removed.get("chrome", 0),
-              "removed": sum(removed.values())}
-    return {"title": str(config.get("digest", "title", "") or "产教融合周报"), "week": week.label,
-            "days": _days(week.start, zone), "counts": counts,
-            "subject": subject_of(config, week.label, len(stories)),
-            "sections": sections(stories, config, zone, week.earlier_stories),
-            "bars": keyword_bars(week.articles, week.previous), "coverage": coverage(week, stories)}
+    counts = {
+        "stories": len(stories),
+        "new_stories": len(new_stories),
+        "articles": len(week.articles),
+        "outlets": len({outlet(a) for a in week.articles}),
+        "duplicates": len(week.articles) - len(stories),
+        "spam": removed.get("spam", 0),
+        "chrome": removed.get("chrome", 0),
+        "removed": sum(removed.values()),
+    }
+    return {
+        "title": str(config.get("digest", "title", "") or "产教融合周报"),
+        "week": week.label,
+        "days": _days(week.start, zone),
+        "counts": counts,
+        "subject": subject_of(config, week.label, len(stories)),
+        "sections": sections(stories, config, zone, week.earlier_stories),
+        "bars": keyword_bars(week.articles, week.previous),
+        "coverage": coverage(week, stories),
+    }
 
 
 def render(config: Config, view: dict[str, Any]) -> tuple[str, str]:
@@ -371,8 +431,7 @@ def render(config: Config, view: dict[str, Any]) -> tuple[str, str]:
 
 
 def _trim(view: dict[str, Any], keep: int) -> dict[str, Any]:
-    cut = [Section(s.name, s.stories[:keep], len(s.stories) - len(s.stories[:keep]))
-           for s in view["sections"]]
+    cut = [Section(s.name, s.stories[:keep], len(s.stories) - len(s.stories[:keep])) for s in view["sections"]]
     return {**view, "sections": cut}
 
 
@@ -393,8 +452,14 @@ def render_index(config: Config, folder: Path) -> str:
     weeks = []
     for path in sorted(folder.glob("*-W*.html"), reverse=True):
         found = _TITLE.search(path.read_text(encoding="utf-8"))
-        weeks.append({"week": path.stem, "html": path.name, "text": path.with_suffix(".txt").name,
-                      "title": htmllib.unescape(found[1]) if found else path.stem})
+        weeks.append(
+            {
+                "week": path.stem,
+                "html": path.name,
+                "text": path.with_suffix(".txt").name,
+                "title": htmllib.unescape(found[1]) if found else path.stem,
+            }
+        )
     title = str(config.get("digest", "title", "") or "产教融合周报")
     return inline_css(_env(config).get_template("index.html.j2").render(title=title, weeks=weeks))
 
@@ -417,6 +482,14 @@ def build(config: Config, engine: Engine, week: str | None) -> DigestResult:
     _write(html_path, html)
     _write(text_path, text)
     _write(index_path, render_index(config, folder))
-    return DigestResult(week=label, subject=view["subject"], html=fit_email(config, view, html), text=text, html_path=html_path,
-                        text_path=text_path, index_path=index_path, stories=view["counts"]["stories"],
-                        articles=view["counts"]["articles"])
+    return DigestResult(
+        week=label,
+        subject=view["subject"],
+        html=fit_email(config, view, html),
+        text=text,
+        html_path=html_path,
+        text_path=text_path,
+        index_path=index_path,
+        stories=view["counts"]["stories"],
+        articles=view["counts"]["articles"],
+    )

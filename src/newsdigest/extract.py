@@ -33,9 +33,13 @@ _US_STAMP = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d) \d{1,2}:\
 _ABOVE_BODY = 4  # lines above the article's first paragraph searched for its date
 _LIST_GAP = 3  # stamps this close together, three or more, are a list of links (chapters, sidebar)
 _ISSUE = re.compile(r"(?:^|》)\s*((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月(?:号|份)?$")
-_FORUM = re.compile(r"^([^\s\[\]【】()（）]{2,20}) 发表于 ?(?:19|20)\d\d|本贴由(\S{2,20}?)于(?:19|20)\d\d|由(\S{2,20}?)张贴 ?@")
+_FORUM = re.compile(
+    r"^([^\s\[\]【】()（）]{2,20}) 发表于 ?(?:19|20)\d\d|本贴由(\S{2,20}?)于(?:19|20)\d\d|由(\S{2,20}?)张贴 ?@"
+)
 # ``… 发布时间 2005/05/17 22:11:42 by 眉间尺``: a poster after a date, never "Journals by Subject"
-_BY = re.compile(r"(?:19|20)\d\d\D{1,3}\d{1,2}\D{1,3}\d{1,2}.{0,20}?\bby ([A-Za-z][\w.-]{2,19}|[\u4e00-\u9fff]{2,8})(?![\w.])")
+_BY = re.compile(
+    r"(?:19|20)\d\d\D{1,3}\d{1,2}\D{1,3}\d{1,2}.{0,20}?\bby ([A-Za-z][\w.-]{2,19}|[\u4e00-\u9fff]{2,8})(?![\w.])"
+)
 _SPACED_NAME = re.compile(r"^[\u4e00-\u9fff](?:\s+[\u4e00-\u9fff]){1,2}$")  # ``赵  培``
 
 
@@ -46,23 +50,37 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
 
     # htmldate without its extensive search: markup, meta tags and URL only, no guessing from
     # free text (copyright years, script comments, sidebar lists); the guess comes last below.
-    doc = trafilatura.bare_extraction(html, url=url, include_comments=False, with_metadata=True,
-                                      date_extraction_params=set_date_params(False))
+    doc = trafilatura.bare_extraction(
+        html, url=url, include_comments=False, with_metadata=True, date_extraction_params=set_date_params(False)
+    )
     text = doc.text or "" if doc else ""
     if _suspicious(text):  # nothing, or a layout table's every cell: take the densest block instead
         text = densest_text(html) or text
     text = _unwrap_tables(text)
-    found = Meta(title=(doc.title or None) if doc else None, published=_iso(doc.date if doc else None, html),
-                 authors=_meta_authors(doc.author if doc else None))
+    found = Meta(
+        title=(doc.title or None) if doc else None,
+        published=_iso(doc.date if doc else None, html),
+        authors=_meta_authors(doc.author if doc else None),
+    )
     # A labelled line on the page (发布时间:…) beats htmldate; trafilatura's title wins.
     lines = visible_lines(html)[:_SCAN_LINES]
     start = _body_start(lines, text)
     page, stamped, listed = _scan(lines, start)
-    published = (page.published or _date_above(lines, start) or stamped
-                 or _unlisted(found.published, listed) or _issue_month(lines)
-                 or _unlisted(_guessed_date(html, lines), listed))
-    return text, Meta(title=found.title, published=published, source=page.source,
-                      authors=page.authors or _name_under_heading(text) or found.authors, editor=page.editor)
+    published = (
+        page.published
+        or _date_above(lines, start)
+        or stamped
+        or _unlisted(found.published, listed)
+        or _issue_month(lines)
+        or _unlisted(_guessed_date(html, lines), listed)
+    )
+    return text, Meta(
+        title=found.title,
+        published=published,
+        source=page.source,
+        authors=page.authors or _name_under_heading(text) or found.authors,
+        editor=page.editor,
+    )
 
 
 def _unlisted(day: date | None, listed: set[date | None]) -> date | None:
@@ -76,7 +94,9 @@ def _suspicious(text: str) -> bool:
     return not lines or 2 * sum(line.startswith("|") for line in lines) >= len(lines)
 
 
-_BLOCKS = frozenset("p div td th li article section blockquote body main dd pre center table tr tbody ul ol form".split())
+_BLOCKS = frozenset(
+    "p div td th li article section blockquote body main dd pre center table tr tbody ul ol form".split()
+)
 _SKIP = ("script", "style", "noscript", "select", "textarea", "iframe", "button", "option", "head", "title")
 _COMMENTS = re.compile(r"(?i)comment|reply|respond")
 _PUNCT = re.compile(r"[，。！？；、,.!?;：:“”]")
@@ -245,7 +265,7 @@ def _body_start(lines: list[str], text: str) -> int | None:
 def _date_above(lines: list[str], start: int | None) -> date | None:
     """The nearest date line just above the article's first paragraph: the date it was
     published, where dates further away belong to the site header or a sidebar."""
-    for line in reversed(lines[max(0, (start or 0) - _ABOVE_BODY):start or 0]):
+    for line in reversed(lines[max(0, (start or 0) - _ABOVE_BODY) : start or 0]):
         if day := _line_date(line):
             return day
     return None
@@ -303,8 +323,12 @@ def _forum_author(line: str) -> tuple[str, ...]:
 
 def replace_authors(found: Meta, fields: Meta) -> Meta:
     """Keep the first metadata line's authors: later ones are comments or related articles."""
-    return Meta(published=fields.published, source=fields.source, editor=fields.editor,
-                authors=() if found.authors else fields.authors)
+    return Meta(
+        published=fields.published,
+        source=fields.source,
+        editor=fields.editor,
+        authors=() if found.authors else fields.authors,
+    )
 
 
 def visible_lines(html: str) -> list[str]:
@@ -322,6 +346,10 @@ def _unwrap_tables(text: str) -> str:
 def _iso(value: str | None, html: str) -> date | None:
     """htmldate's date; its 1 January is a bare year (a copyright line), unless the page says so."""
     day = m.parse_date(value) if value else None
-    if day and (day.month, day.day) == (1, 1) and not re.search(rf"{day.year}\s*[-/.年]\s*0?1\s*[-/.月]\s*0?1(?!\d)", html):
+    if (
+        day
+        and (day.month, day.day) == (1, 1)
+        and not re.search(rf"{day.year}\s*[-/.年]\s*0?1\s*[-/.月]\s*0?1(?!\d)", html)
+    ):
         return None
     return day

@@ -33,15 +33,44 @@ from newsdigest.store.fetchstate import Health
 
 # An item whose text is shorter than this is taken for a summary of its page.
 FULL_TEXT_MIN_CHARS = 400
-_BLOCKS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "blockquote",
-           "pre", "section", "article", "header", "footer", "figure", "figcaption", "hr", "dd", "dt"}
+_BLOCKS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "figure",
+    "figcaption",
+    "hr",
+    "dd",
+    "dt",
+}
 _SKIP = {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math", "head", "title"}
 _CJK = "\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _XML_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""")
-_FEED_ROOT = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*|<\?[^>]*>\s*)*<(?:rss|feed|rdf:RDF|RDF)\b",
-                        re.S | re.I)
-_HTML_ROOT = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!DOCTYPE\s+html|html|head|body)\b", re.S | re.I)
+_FEED_ROOT = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*|<\?[^>]*>\s*)*<(?:rss|feed|rdf:RDF|RDF)\b",
+    re.S | re.I,
+)
+_HTML_ROOT = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!DOCTYPE\s+html|html|head|body)\b", re.S | re.I
+)
 _TRACKING = re.compile(r"^(?:utm_\w+|spm|from|fbclid|gclid)$", re.I)
 
 
@@ -150,8 +179,9 @@ def _entry_text(entry: Any) -> str:
     return max(texts, key=len, default="")
 
 
-def make_item(feed_url: str, guid: str | None, link: str | None, title: str | None,
-              published: date | None, text: str) -> Item:
+def make_item(
+    feed_url: str, guid: str | None, link: str | None, title: str | None, published: date | None, text: str
+) -> Item:
     """An Item with its seen-keys: guid (scoped to the feed), canonical link, else content hash."""
     canon = canonical_link(link) if link and urlsplit(link).scheme in ("http", "https") else None
     keys = []
@@ -163,8 +193,9 @@ def make_item(feed_url: str, guid: str | None, link: str | None, title: str | No
     if not keys:
         keys.append(fetchstate.item_key("sha", content))
     origin = canon or (f"{feed_url}#{guid}" if guid else f"{feed_url}#sha-{content[:16]}")
-    return Item(tuple(keys), origin, canon, (title or "").strip() or None, published, text,
-                len(text) >= FULL_TEXT_MIN_CHARS)
+    return Item(
+        tuple(keys), origin, canon, (title or "").strip() or None, published, text, len(text) >= FULL_TEXT_MIN_CHARS
+    )
 
 
 def _as_utf8_xml(text: str) -> bytes:
@@ -186,9 +217,17 @@ def parse_xml(text: str, feed_url: str, media: str) -> ParsedFeed:
     bozo = _bozo_reason(parsed)
     if not parsed.get("version") and not parsed.entries:
         raise FeedError(f"not a feed: {bozo}" if bozo else "not a feed (no RSS, Atom or RDF document)")
-    items = [make_item(feed_url, e.get("id"), e.get("link"), e.get("title"),
-                       _struct_date(e.get("published_parsed") or e.get("updated_parsed")), _entry_text(e))
-             for e in parsed.entries]
+    items = [
+        make_item(
+            feed_url,
+            e.get("id"),
+            e.get("link"),
+            e.get("title"),
+            _struct_date(e.get("published_parsed") or e.get("updated_parsed")),
+            _entry_text(e),
+        )
+        for e in parsed.entries
+    ]
     return ParsedFeed(parsed.feed.get("title", ""), parsed.get("version") or "", bozo, items)
 
 
@@ -252,8 +291,15 @@ class _Run:
 
 
 def _document(run: _Run, item: Item) -> Document:
-    return Document(origin=item.origin, data=item.text.encode("utf-8"), content_type="text/plain; charset=utf-8",
-                    source=run.source.name, url=item.link, title_hint=item.title, published_hint=item.published)
+    return Document(
+        origin=item.origin,
+        data=item.text.encode("utf-8"),
+        content_type="text/plain; charset=utf-8",
+        source=run.source.name,
+        url=item.link,
+        title_hint=item.title,
+        published_hint=item.published,
+    )
 
 
 def _page_document(run: _Run, item: Item | None, page: Fetched) -> Document | str:
@@ -264,9 +310,16 @@ def _page_document(run: _Run, item: Item | None, page: Fetched) -> Document | st
     if kind != "html" and "html" not in media and (kind in ("feed", "json") or media not in ("", "text/plain")):
         return f"not an HTML page ({media or kind})"
     origin = item.origin if item else canonical_link(page.url)
-    return Document(origin=origin, data=page.body, content_type=ctype if "html" in ctype.lower() else "text/html",
-                    source=run.source.name, url=page.final_url, encoding=run.source.encoding,
-                    title_hint=item.title if item else None, published_hint=item.published if item else None)
+    return Document(
+        origin=origin,
+        data=page.body,
+        content_type=ctype if "html" in ctype.lower() else "text/html",
+        source=run.source.name,
+        url=page.final_url,
+        encoding=run.source.encoding,
+        title_hint=item.title if item else None,
+        published_hint=item.published if item else None,
+    )
 
 
 def _parse_run(run: _Run, out: Collected) -> None:
@@ -356,8 +409,7 @@ def _handle_fetched(run: _Run, out: Collected) -> bool:
     return False
 
 
-def collect_sources(config: Config, sources: list[Source], engine: Engine,
-                    fetcher: Fetcher | None = None) -> Collected:
+def collect_sources(config: Config, sources: list[Source], engine: Engine, fetcher: Fetcher | None = None) -> Collected:
     """Fetch feed and page sources (kind ``auto`` is sniffed) and record their state and health."""
     out = Collected()
     runs = [_Run(s, Health(s.name, s.kind, s.location)) for s in sources]
@@ -378,8 +430,14 @@ def collect_sources(config: Config, sources: list[Source], engine: Engine,
 
 def _collect(runs: list[_Run], engine: Engine, fetcher: Fetcher, out: Collected) -> None:
     validators = fetchstate.get_validators(engine, (r.source.url or "" for r in runs))
-    requests = [Request(r.source.url or "", validators.get(r.source.url or "") or Validators(),
-                        PAGE_ACCEPT if r.source.kind == "page" else FEED_ACCEPT) for r in runs]
+    requests = [
+        Request(
+            r.source.url or "",
+            validators.get(r.source.url or "") or Validators(),
+            PAGE_ACCEPT if r.source.kind == "page" else FEED_ACCEPT,
+        )
+        for r in runs
+    ]
     for run, fetched in zip(runs, fetcher.get_many(requests), strict=True):
         run.fetched = fetched
         if _handle_fetched(run, out):
@@ -392,9 +450,15 @@ def _collect(runs: list[_Run], engine: Engine, fetcher: Fetcher, out: Collected)
 def _save_state(runs: list[_Run], engine: Engine, out: Collected) -> None:
     at = store.now()
     # A source that failed keeps no validators, so the next run fetches it in full and reports again.
-    fetchstate.save_validators(engine, {r.source.url or "": r.fetched.validators for r in runs
-                                        if r.fetched and not r.fetched.not_modified
-                                        and r.keep_validators and r.health.status != "error"}, at)
+    fetchstate.save_validators(
+        engine,
+        {
+            r.source.url or "": r.fetched.validators
+            for r in runs
+            if r.fetched and not r.fetched.not_modified and r.keep_validators and r.health.status != "error"
+        },
+        at,
+    )
     seen: dict[str, str] = {}
     for r in runs:
         seen.update(r.seen_keys)
@@ -416,8 +480,19 @@ def health_report(config: Config, engine: Engine) -> list[dict[str, Any]]:
         if s.kind == "folder":
             continue
         row = stored.pop(s.name, None) or {
-            "name": s.name, "kind": s.kind, "location": s.location, "last_run": None, "last_success": None,
-            "last_status": "never run", "last_error": None, "bozo": None, "items_seen": 0, "items_new": 0,
-            "items_rejected": 0, "total_new": 0, "rejects": []}
+            "name": s.name,
+            "kind": s.kind,
+            "location": s.location,
+            "last_run": None,
+            "last_success": None,
+            "last_status": "never run",
+            "last_error": None,
+            "bozo": None,
+            "items_seen": 0,
+            "items_new": 0,
+            "items_rejected": 0,
+            "total_new": 0,
+            "rejects": [],
+        }
         out.append({**row, "enabled": s.enabled})
     return out + [{**row, "enabled": None} for row in stored.values()]

@@ -165,7 +165,9 @@ class Fetcher:
     def __init__(self, settings: FetchSettings | None = None) -> None:
         self.settings = s = settings or FetchSettings()
         self._client = httpx.Client(
-            headers={"User-Agent": s.user_agent}, follow_redirects=True, max_redirects=s.max_redirects,
+            headers={"User-Agent": s.user_agent},
+            follow_redirects=True,
+            max_redirects=s.max_redirects,
             timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
             limits=httpx.Limits(max_connections=max(s.concurrency, 1) * 2),
         )
@@ -211,8 +213,14 @@ class Fetcher:
                 break
             time.sleep(pause)
             spent += pause
-        return Fetched(req.url, req.url, last.status, error=str(last), attempts=attempts,
-                       transient=last.status == 0 or last.status >= 500 or last.status == 429)
+        return Fetched(
+            req.url,
+            req.url,
+            last.status,
+            error=str(last),
+            attempts=attempts,
+            transient=last.status == 0 or last.status >= 500 or last.status == 429,
+        )
 
     def _backoff(self, attempt: int) -> float:
         # Full jitter around an exponential step keeps many clients from retrying in lockstep.
@@ -264,8 +272,9 @@ class Fetcher:
         if status in (429, 503):
             wait = retry_after(resp.headers.get("retry-after"))
             if wait is not None and wait > self.settings.retry_after_cap:
-                return _Attempt(f"{reason} (Retry-After {wait:g} s is over the {self.settings.retry_after_cap:g} s cap)",
-                                status)
+                return _Attempt(
+                    f"{reason} (Retry-After {wait:g} s is over the {self.settings.retry_after_cap:g} s cap)", status
+                )
             return _Attempt(reason, status, retry=True, wait=wait)
         if status >= 500:
             return _Attempt(reason, status, retry=True)
@@ -299,5 +308,13 @@ class Fetcher:
 def _with_attempts(fetched: Fetched, attempts: int) -> Fetched:
     if attempts == fetched.attempts:
         return fetched
-    return Fetched(fetched.url, fetched.final_url, fetched.status, fetched.headers, fetched.body,
-                   fetched.error, attempts, fetched.transient)
+    return Fetched(
+        fetched.url,
+        fetched.final_url,
+        fetched.status,
+        fetched.headers,
+        fetched.body,
+        fetched.error,
+        attempts,
+        fetched.transient,
+    )

@@ -36,7 +36,9 @@ _SOURCE_LABELS = frozenset(["稿件来源", "信息来源", "新闻来源", "文
 _AUTHOR_LABELS = frozenset(["作者", "执笔人", "执笔", "撰稿", "撰文", "文字", "文", "记者", "通讯员"])
 _EDITOR_LABELS = frozenset(["责任编辑", "责编", "编辑"])
 _BOOK = re.compile(r"《([^》]{2,20})》")
-_ROLE = re.compile(r"^(?:\S{0,20}?(?:记者|通讯员|实习生)|整合|整理|编译|摄影|摄|文/图|文／图|图/文|文|图|撰稿|作者|□|■)[:：]?$")
+_ROLE = re.compile(
+    r"^(?:\S{0,20}?(?:记者|通讯员|实习生)|整合|整理|编译|摄影|摄|文/图|文／图|图/文|文|图|撰稿|作者|□|■)[:：]?$"
+)
 # Words a byline may carry besides names: where from, and "reporting".
 _BYLINE_NOISE = re.compile(r"^(?:\S{0,8}报道|发自\S{0,8}|/文|/摄|摄)$")
 _ORG_ROLE = re.compile(r"^(\S{0,20}?)(?:记者|通讯员|实习生)(\S{2,4}?)(?:发自\S{0,8}|/文\S{0,8}|/摄\S{0,8}|报道)?$")
@@ -57,13 +59,34 @@ _SURNAMES = frozenset(
     "强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印"
     "逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
 )
-_COMPOUND = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "令狐", "夏侯")
+_COMPOUND = (
+    "欧阳",
+    "司马",
+    "上官",
+    "诸葛",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "长孙",
+    "宇文",
+    "司徒",
+    "令狐",
+    "夏侯",
+)
 _CREDIT = re.compile(r"\s*[(（]([^()（）]{2,40})[)）]\s*$")
-_BENBAOXUN = re.compile(r"^(?:据)?(?:本报|本台|本网|新华社|中新网|央广网)?[^()（）]{0,12}[讯电]\s*[(（]([^()（）]{2,40})[)）]\s*")
-_OUTLET = re.compile(r"(?:日报|晚报|早报|时报|商报|青年报|工人报|报社|报|新闻网|网|电视台|广播电台|新闻社|通讯社|社|客户端|融媒体中心|传媒集团)$")
+_BENBAOXUN = re.compile(
+    r"^(?:据)?(?:本报|本台|本网|新华社|中新网|央广网)?[^()（）]{0,12}[讯电]\s*[(（]([^()（）]{2,40})[)）]\s*"
+)
+_OUTLET = re.compile(
+    r"(?:日报|晚报|早报|时报|商报|青年报|工人报|报社|报|新闻网|网|电视台|广播电台|新闻社|通讯社|社|客户端|融媒体中心|传媒集团)$"
+)
 _SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]*")
 _CLAUSE = re.compile(r"[,，;；:：]")
-_LEAD_IN = re.compile(r"^(?:据|根据|记者|近日|日前|目前|今年|去年|本报讯|近年来|\d+月\d+日)|(?:消息|获悉|了解到|报道|后|时|前|中|期间|以来)$")
+_LEAD_IN = re.compile(
+    r"^(?:据|根据|记者|近日|日前|目前|今年|去年|本报讯|近年来|\d+月\d+日)|(?:消息|获悉|了解到|报道|后|时|前|中|期间|以来)$"
+)
 
 
 def parse_date(text: str) -> date | None:
@@ -200,7 +223,9 @@ def _credit_meta(inner: str) -> Meta | None:
     words = [w for w in words if not _BYLINE_NOISE.match(w)]
     if not words:
         return None
-    names = parse_byline(" ".join(words)) or (tuple(words) if all(is_name(w, strict=not source) for w in words) else None)
+    names = parse_byline(" ".join(words)) or (
+        tuple(words) if all(is_name(w, strict=not source) for w in words) else None
+    )
     if not names:
         return None
     return Meta(source=source, authors=names)
@@ -209,8 +234,13 @@ def _credit_meta(inner: str) -> Meta | None:
 def merge(first: Meta, second: Meta) -> Meta:
     """Fields of ``first``, filled in from ``second`` where missing; authors accumulate."""
     authors = first.authors + tuple(a for a in second.authors if a not in first.authors)
-    return Meta(title=first.title or second.title, published=first.published or second.published,
-                source=first.source or second.source, authors=authors, editor=first.editor or second.editor)
+    return Meta(
+        title=first.title or second.title,
+        published=first.published or second.published,
+        source=first.source or second.source,
+        authors=authors,
+        editor=first.editor or second.editor,
+    )
 
 
 def derive_title(paragraphs: tuple[str, ...]) -> str | None:

@@ -55,10 +55,14 @@ class IngestReport:
         self.removed.update(other.removed)
 
     def as_dict(self) -> dict:
-        return {"documents_in": self.documents_in, "already_known": self.already_known,
-                "articles_new": self.articles_new, "duplicates": self.duplicates,
-                "rejected": [{"origin": r.origin, "reason": r.reason} for r in self.rejected],
-                "removed": dict(sorted(self.removed.items()))}
+        return {
+            "documents_in": self.documents_in,
+            "already_known": self.already_known,
+            "articles_new": self.articles_new,
+            "duplicates": self.duplicates,
+            "rejected": [{"origin": r.origin, "reason": r.reason} for r in self.rejected],
+            "removed": dict(sorted(self.removed.items())),
+        }
 
 
 def sha256(data: bytes) -> str:
@@ -79,10 +83,20 @@ def articles_from_text(text: str, origin: str, hints: Meta, url: str | None = No
         info, body = meta.finalize(piece, page.meta, hints)
         if not body:
             continue
-        out.append(Article(origin=origin, part=part, title=info.title or body[0][:30], body=body,
-                           published=info.published, source=info.source, authors=info.authors,
-                           editor=info.editor, url=url,
-                           removed=(page.removed if not out else ()) + piece.removed))
+        out.append(
+            Article(
+                origin=origin,
+                part=part,
+                title=info.title or body[0][:30],
+                body=body,
+                published=info.published,
+                source=info.source,
+                authors=info.authors,
+                editor=info.editor,
+                url=url,
+                removed=(page.removed if not out else ()) + piece.removed,
+            )
+        )
     return out
 
 
@@ -96,8 +110,12 @@ def process(doc: Document) -> Processed:
     hints = Meta(title=doc.title_hint, published=doc.published_hint, source=None)
     if is_html(doc, text):
         text, found = extract.html_to_text(text, doc.url)
-        hints = Meta(title=doc.title_hint or found.title, published=doc.published_hint or found.published,
-                     source=found.source, authors=found.authors)
+        hints = Meta(
+            title=doc.title_hint or found.title,
+            published=doc.published_hint or found.published,
+            source=found.source,
+            authors=found.authors,
+        )
     articles = articles_from_text(text, doc.origin, hints, doc.url)
     if not articles:
         return Processed(doc.origin, digest, doc.source, rejected=Rejected(doc.origin, "no article text found"))
@@ -112,10 +130,18 @@ def _row(config: Config, doc_sha: str, article: Article, seen: datetime) -> dict
     tags = tag.tag(article.title, article.text, config.topics, int(config.get("digest", "keywords_per_article", 8)))
     summary = summarize.summarize(article.body, tags.weights, int(config.get("digest", "summary_sentences", 3)))
     return {
-        "id": article_id(doc_sha, article), "origin": article.origin, "part": article.part,
-        "title": article.title, "body": article.text, "published": article.published, "first_seen": seen,
-        "source": article.source, "authors": json.dumps(list(article.authors), ensure_ascii=False),
-        "editor": article.editor, "url": article.url, "summary": summary,
+        "id": article_id(doc_sha, article),
+        "origin": article.origin,
+        "part": article.part,
+        "title": article.title,
+        "body": article.text,
+        "published": article.published,
+        "first_seen": seen,
+        "source": article.source,
+        "authors": json.dumps(list(article.authors), ensure_ascii=False),
+        "editor": article.editor,
+        "url": article.url,
+        "summary": summary,
         "regions": json.dumps(list(tags.regions), ensure_ascii=False),
         "topics": json.dumps(list(tags.topics), ensure_ascii=False),
         "keywords": json.dumps(list(tags.keywords), ensure_ascii=False),
@@ -154,9 +180,19 @@ def save(config: Config, engine: Engine, results: list[Processed], seen: datetim
     entries = assign_stories(config, engine, rows)
     report.duplicates = sum(e.story != e.article_id for e in entries)
     with engine.begin() as conn:
-        ids = store.add_documents(conn, [{"origin": res.origin, "sha256": res.sha256, "source": res.source,
-                                          "reason": res.rejected.reason if res.rejected else None}
-                                         for res in results], seen)
+        ids = store.add_documents(
+            conn,
+            [
+                {
+                    "origin": res.origin,
+                    "sha256": res.sha256,
+                    "source": res.source,
+                    "reason": res.rejected.reason if res.rejected else None,
+                }
+                for res in results
+            ],
+            seen,
+        )
         for doc_id, doc_rows in zip(ids, per_doc, strict=True):
             for row in doc_rows:
                 row["document_id"] = doc_id
@@ -168,11 +204,12 @@ def save(config: Config, engine: Engine, results: list[Processed], seen: datetim
 
 
 def batches(items: list, size: int = 100) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def begin(engine: Engine, docs: list[Document], input_rejects: list[Rejected],
-          seen: datetime) -> tuple[list[Document], IngestReport]:
+def begin(
+    engine: Engine, docs: list[Document], input_rejects: list[Rejected], seen: datetime
+) -> tuple[list[Document], IngestReport]:
     """Start an ingest: the documents still to process, and a report that counts the rest
     (already stored, unreadable). The CLI and the ingest flow both start here."""
     fresh, skipped = unseen(engine, docs)
@@ -187,8 +224,14 @@ def save_batch(config: Config, engine: Engine, results: list[Processed], seen: d
     return part
 
 
-def ingest(config: Config, engine: Engine, docs: list[Document], input_rejects: list[Rejected] | None = None,
-           progress: Callable[[int], None] | None = None, seen: datetime | None = None) -> IngestReport:
+def ingest(
+    config: Config,
+    engine: Engine,
+    docs: list[Document],
+    input_rejects: list[Rejected] | None = None,
+    progress: Callable[[int], None] | None = None,
+    seen: datetime | None = None,
+) -> IngestReport:
     """Ingest documents without Prefect (CLI ``ingest``); the flows run the same steps as tasks."""
     seen = seen or store.now()
     fresh, report = begin(engine, docs, input_rejects or [], seen)

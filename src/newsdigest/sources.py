@@ -31,15 +31,19 @@ def _read_file(path: Path, source: str | None, encoding: str | None = None) -> D
     return Document(origin=str(path), data=data, content_type=kind, source=source, encoding=encoding)
 
 
-def read_paths(paths: Iterable[Path], source: str | None = None,
-               encoding: str | None = None) -> tuple[list[Document], list[Rejected]]:
+def read_paths(
+    paths: Iterable[Path], source: str | None = None, encoding: str | None = None
+) -> tuple[list[Document], list[Rejected]]:
     """Files, and the files directly or deeply inside folders, in a stable order."""
     docs: list[Document] = []
     rejected: list[Rejected] = []
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*")
-                           if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in TEXT_SUFFIXES)
+            files = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in TEXT_SUFFIXES
+            )
         elif path.exists():
             files = [path]
         else:

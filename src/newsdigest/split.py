@@ -31,9 +31,9 @@ def split(page: Cleaned) -> list[Cleaned]:
         title = paras[start]
         if n == 0 and (banner := _BANNER.match(title)) and len(banner.group(1)) == len(banner.group(2)):
             removed.append(Removed("banner", banner.group(0).strip()))
-            title = title[banner.end():]
+            title = title[banner.end() :]
         info = Meta(title=title, authors=_byline(paras[start + 1]) or ())
-        pieces.append(Cleaned(paragraphs=paras[start + 2:end], removed=tuple(removed), meta=info))
+        pieces.append(Cleaned(paragraphs=paras[start + 2 : end], removed=tuple(removed), meta=info))
         removed = []
     return pieces
 

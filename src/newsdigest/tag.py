@@ -20,15 +20,61 @@ from pathlib import Path
 
 from newsdigest.config import Topic
 
-_ETHNIC = ("蒙古|回|藏|维吾尔|苗|彝|壮|布依|朝鲜|满|侗|瑶|白|土家|哈尼|哈萨克|傣|黎|傈僳|佤|畲|高山|拉祜|水|东乡|纳西|"
-           "景颇|柯尔克孜|土|达斡尔|仫佬|羌|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|塔吉克|怒|乌孜别克|俄罗斯|鄂温克|德昂|"
-           "保安|裕固|京|塔塔尔|独龙|鄂伦春|赫哲|门巴|珞巴|基诺|各")
+_ETHNIC = (
+    "蒙古|回|藏|维吾尔|苗|彝|壮|布依|朝鲜|满|侗|瑶|白|土家|哈尼|哈萨克|傣|黎|傈僳|佤|畲|高山|拉祜|水|东乡|纳西|"
+    "景颇|柯尔克孜|土|达斡尔|仫佬|羌|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|塔吉克|怒|乌孜别克|俄罗斯|鄂温克|德昂|"
+    "保安|裕固|京|塔塔尔|独龙|鄂伦春|赫哲|门巴|珞巴|基诺|各"
+)
 _SUFFIX = re.compile(f"(?:(?:{_ETHNIC})族)*(?:自治区|自治州|自治县|自治旗|特别行政区|地区|林区|省|市|盟|州|县|旗)$")
 # Short forms that are ordinary words far more often than places.
-_NOT_PLACES = frozenset({"开发", "高新", "经济", "城关", "中心", "工业", "和平", "长安", "新华", "人民", "解放",
-                         "城区", "郊区", "矿区", "新区", "东区", "西区", "南区", "北区", "市中", "永安", "通道",
-                         "江南", "江北", "河东", "河西", "城中", "宝山", "东方", "平安", "长寿", "清河", "白云",
-                         "安全", "新城", "大同", "明光", "太和", "青山", "和田", "阿里", "东至", "来安", "同心"})
+_NOT_PLACES = frozenset(
+    {
+        "开发",
+        "高新",
+        "经济",
+        "城关",
+        "中心",
+        "工业",
+        "和平",
+        "长安",
+        "新华",
+        "人民",
+        "解放",
+        "城区",
+        "郊区",
+        "矿区",
+        "新区",
+        "东区",
+        "西区",
+        "南区",
+        "北区",
+        "市中",
+        "永安",
+        "通道",
+        "江南",
+        "江北",
+        "河东",
+        "河西",
+        "城中",
+        "宝山",
+        "东方",
+        "平安",
+        "长寿",
+        "清河",
+        "白云",
+        "安全",
+        "新城",
+        "大同",
+        "明光",
+        "太和",
+        "青山",
+        "和田",
+        "阿里",
+        "东至",
+        "来安",
+        "同心",
+    }
+)
 _MUNICIPAL = {"市辖区", "县"}
 _WORD = re.compile(r"[\u4e00-\u9fff]{2,}|[A-Za-z][A-Za-z0-9+-]{2,}")
 
@@ -101,7 +147,9 @@ class TagResult:
 
 
 # A place name followed by these names a street or a company, not the city (北海街道, 金川集团).
-_NOT_AFTER = frozenset({"街道", "镇", "乡", "村", "路", "街", "社区", "大道", "集团", "集团公司", "公司", "股份", "有限公司"})
+_NOT_AFTER = frozenset(
+    {"街道", "镇", "乡", "村", "路", "街", "社区", "大道", "集团", "集团公司", "公司", "股份", "有限公司"}
+)
 
 
 def _mentions(tokens: list[str]) -> list[list[Place]]:
@@ -182,7 +230,7 @@ _STOPWORDS = frozenset(
 # path in one backward pass over plain lists; the arithmetic and the tie rule (the longer
 # word wins an equal score) are jieba's, so the tokens are identical (tests/test_tag.py
 # compares them with jieba.lcut; jieba is pinned to 0.42.1, whose internals this reads).
-_HAN = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")  # jieba's re_han_default
+_HAN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)")  # jieba's re_han_default
 _SKIP = re.compile(r"(\r\n|\s)")  # jieba's re_skip_default
 
 
@@ -254,7 +302,7 @@ def _route(block: str, words: _Words) -> list[int]:
             i += 1
             if i == n:
                 break
-            frag = block[k:i + 1]
+            frag = block[k : i + 1]
         score[k], end[k] = best, at
     return end
 
@@ -302,8 +350,11 @@ def keywords(tokens: list[str], count: int) -> dict[str, float]:
     _, idf, median, stop = _jieba()
     places = gazetteer()  # places are shown as regions already
     # Count first, then test each distinct token once (about half as many tests).
-    tf = {t: n for t, n in Counter(tokens).items()
-          if _WORD.fullmatch(t) and t not in stop and t not in places and not t.isdigit()}
+    tf = {
+        t: n
+        for t, n in Counter(tokens).items()
+        if _WORD.fullmatch(t) and t not in stop and t not in places and not t.isdigit()
+    }
     total = sum(tf.values()) or 1
     weights = {w: n / total * idf.get(w, median) for w, n in tf.items()}
     top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:count]
@@ -314,5 +365,9 @@ def tag(title: str, text: str, taxonomy: tuple[Topic, ...], count: int = 8) -> T
     title_tokens = tokenize(title)
     body_tokens = tokenize(text)
     weights = keywords(title_tokens + body_tokens, count * 3)
-    return TagResult(regions=regions(title_tokens, body_tokens), topics=topics(text, title, taxonomy),
-                     keywords=tuple(list(weights)[:count]), weights=weights)
+    return TagResult(
+        regions=regions(title_tokens, body_tokens),
+        topics=topics(text, title, taxonomy),
+        keywords=tuple(list(weights)[:count]),
+        weights=weights,
+    )

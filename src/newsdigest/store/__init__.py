@@ -119,11 +119,22 @@ def _stored(row: Any) -> StoredArticle:
     for item in removed:
         counts[item["kind"]] = counts.get(item["kind"], 0) + 1
     return StoredArticle(
-        id=row.id, origin=row.origin, part=row.part, title=row.title, body=tuple(row.body.split("\n\n")),
-        published=row.published, first_seen=row.first_seen, source=row.source,
-        authors=tuple(json.loads(row.authors)), regions=tuple(json.loads(row.regions)),
-        topics=tuple(json.loads(row.topics)), keywords=tuple(json.loads(row.keywords)),
-        summary=row.summary, story=row.story, url=row.url, removed_counts=counts,
+        id=row.id,
+        origin=row.origin,
+        part=row.part,
+        title=row.title,
+        body=tuple(row.body.split("\n\n")),
+        published=row.published,
+        first_seen=row.first_seen,
+        source=row.source,
+        authors=tuple(json.loads(row.authors)),
+        regions=tuple(json.loads(row.regions)),
+        topics=tuple(json.loads(row.topics)),
+        keywords=tuple(json.loads(row.keywords)),
+        summary=row.summary,
+        story=row.story,
+        url=row.url,
+        removed_counts=counts,
     )
 
 
@@ -150,5 +161,8 @@ def load_rejects(engine: Engine, since: datetime | None = None, until: datetime 
 
 def record_run(engine: Engine, kind: str, started: datetime, summary: dict[str, Any]) -> None:
     with engine.begin() as conn:
-        conn.execute(insert(runs).values(kind=kind, started=started, finished=now(),
-                                         summary=json.dumps(summary, ensure_ascii=False, default=str)))
+        conn.execute(
+            insert(runs).values(
+                kind=kind, started=started, finished=now(), summary=json.dumps(summary, ensure_ascii=False, default=str)
+            )
+        )

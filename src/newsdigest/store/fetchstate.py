@@ -22,7 +22,8 @@ metadata = MetaData()
 MAX_REJECTS_KEPT = 200  # per source and run: enough to read, bounded for a broken feed
 
 http_cache = Table(
-    "http_cache", metadata,
+    "http_cache",
+    metadata,
     Column("url", Text, primary_key=True),
     Column("etag", Text),
     Column("last_modified", Text),
@@ -30,14 +31,16 @@ http_cache = Table(
 )
 
 feed_items = Table(
-    "feed_items", metadata,
+    "feed_items",
+    metadata,
     Column("key", String(64), primary_key=True),  # sha256 of "guid:…", "link:…" or "sha:…"
     Column("source", Text),
     Column("first_seen", DateTime, nullable=False),
 )
 
 source_health = Table(
-    "source_health", metadata,
+    "source_health",
+    metadata,
     Column("name", Text, primary_key=True),
     Column("kind", String(16), nullable=False),
     Column("location", Text, nullable=False),
@@ -99,8 +102,11 @@ def save_validators(engine: Engine, items: dict[str, Validators], at: datetime) 
     with engine.begin() as conn:
         for chunk in _chunks(list(items)):
             conn.execute(http_cache.delete().where(http_cache.c.url.in_(chunk)))
-        rows = [{"url": u, "etag": v.etag, "last_modified": v.last_modified, "updated": at}
-                for u, v in items.items() if v.etag or v.last_modified]
+        rows = [
+            {"url": u, "etag": v.etag, "last_modified": v.last_modified, "updated": at}
+            for u, v in items.items()
+            if v.etag or v.last_modified
+        ]
         if rows:
             conn.execute(insert(http_cache), rows)
 
@@ -126,11 +132,18 @@ def record_health(engine: Engine, items: Iterable[Health], at: datetime) -> None
     with engine.begin() as conn:
         for h in items:
             values: dict[str, Any] = {
-                "kind": h.kind, "location": h.location, "last_run": at, "last_status": h.status,
-                "last_error": h.error, "bozo": h.bozo, "items_seen": h.seen, "items_new": h.new,
+                "kind": h.kind,
+                "location": h.location,
+                "last_run": at,
+                "last_status": h.status,
+                "last_error": h.error,
+                "bozo": h.bozo,
+                "items_seen": h.seen,
+                "items_new": h.new,
                 "items_rejected": len(h.rejects),
-                "rejects": json.dumps([{"origin": r.origin, "reason": r.reason} for r in h.rejects[:MAX_REJECTS_KEPT]],
-                                      ensure_ascii=False),
+                "rejects": json.dumps(
+                    [{"origin": r.origin, "reason": r.reason} for r in h.rejects[:MAX_REJECTS_KEPT]], ensure_ascii=False
+                ),
             }
             if h.status != "error":
                 values["last_success"] = at
@@ -138,8 +151,11 @@ def record_health(engine: Engine, items: Iterable[Health], at: datetime) -> None
             if old is None:
                 conn.execute(insert(source_health).values(name=h.name, total_new=h.new, **values))
             else:
-                conn.execute(update(source_health).where(source_health.c.name == h.name)
-                             .values(total_new=old.total_new + h.new, **values))
+                conn.execute(
+                    update(source_health)
+                    .where(source_health.c.name == h.name)
+                    .values(total_new=old.total_new + h.new, **values)
+                )
 
 
 def load_health(engine: Engine) -> list[dict[str, Any]]:
@@ -157,4 +173,4 @@ def load_health(engine: Engine) -> list[dict[str, Any]]:
 
 
 def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -10,13 +10,15 @@ from sqlalchemy import Column, Date, DateTime, Index, Integer, MetaData, String,
 metadata = MetaData()
 
 schema_version = Table(
-    "schema_version", metadata,
+    "schema_version",
+    metadata,
     Column("version", Integer, primary_key=True),
     Column("applied", DateTime, nullable=False),
 )
 
 documents = Table(
-    "documents", metadata,
+    "documents",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("origin", Text, nullable=False),
     Column("sha256", String(64), nullable=False),
@@ -28,7 +30,8 @@ documents = Table(
 )
 
 articles = Table(
-    "articles", metadata,
+    "articles",
+    metadata,
     Column("id", String(32), primary_key=True),
     Column("document_id", Integer, nullable=False),
     Column("origin", Text, nullable=False),
@@ -54,7 +57,8 @@ articles = Table(
 )
 
 rejects = Table(
-    "rejects", metadata,
+    "rejects",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("origin", Text, nullable=False),
     Column("source", Text),
@@ -63,7 +67,8 @@ rejects = Table(
 )
 
 runs = Table(
-    "runs", metadata,
+    "runs",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(32), nullable=False),
     Column("started", DateTime, nullable=False),

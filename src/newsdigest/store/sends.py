@@ -22,7 +22,8 @@ metadata = MetaData()
 INTENT, SENT, FAILED, UNCERTAIN = "intent", "sent", "failed", "uncertain"
 
 sends = Table(
-    "sends", metadata,
+    "sends",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("week", String(10), nullable=False),
     Column("recipients_key", String(64), nullable=False),
@@ -60,15 +61,28 @@ def recipients_key(recipients: Iterable[str]) -> str:
 
 def _record(row: object) -> SendRecord:
     m = row._mapping  # type: ignore[attr-defined]
-    return SendRecord(id=m["id"], week=m["week"], recipients=tuple(m["recipients"].split(",")),
-                      subject=m["subject"], message_id=m["message_id"], status=m["status"],
-                      attempts=m["attempts"], detail=m["detail"], created=m["created"], updated=m["updated"])
+    return SendRecord(
+        id=m["id"],
+        week=m["week"],
+        recipients=tuple(m["recipients"].split(",")),
+        subject=m["subject"],
+        message_id=m["message_id"],
+        status=m["status"],
+        attempts=m["attempts"],
+        detail=m["detail"],
+        created=m["created"],
+        updated=m["updated"],
+    )
 
 
 def latest(engine: Engine, week: str, recipients: Iterable[str]) -> SendRecord | None:
     """The most recent send of this week's digest to this recipient list, if any."""
-    query = (select(sends).where(sends.c.week == week, sends.c.recipients_key == recipients_key(recipients))
-             .order_by(sends.c.id.desc()).limit(1))
+    query = (
+        select(sends)
+        .where(sends.c.week == week, sends.c.recipients_key == recipients_key(recipients))
+        .order_by(sends.c.id.desc())
+        .limit(1)
+    )
     with engine.connect() as conn:
         row = conn.execute(query).first()
     return _record(row) if row else None
@@ -87,13 +101,27 @@ def record_intent(engine: Engine, week: str, recipients: Iterable[str], subject:
     recipients = list(recipients)
     stamp = now()
     with engine.begin() as conn:
-        res = conn.execute(insert(sends).values(
-            week=week, recipients_key=recipients_key(recipients), recipients=",".join(recipients), subject=subject,
-            message_id=message_id, status=INTENT, attempts=0, detail="", created=stamp, updated=stamp))
+        res = conn.execute(
+            insert(sends).values(
+                week=week,
+                recipients_key=recipients_key(recipients),
+                recipients=",".join(recipients),
+                subject=subject,
+                message_id=message_id,
+                status=INTENT,
+                attempts=0,
+                detail="",
+                created=stamp,
+                updated=stamp,
+            )
+        )
         return int(res.inserted_primary_key[0])
 
 
 def set_outcome(engine: Engine, record_id: int, status: str, attempts: int, detail: str = "") -> None:
     with engine.begin() as conn:
-        conn.execute(update(sends).where(sends.c.id == record_id)
-                     .values(status=status, attempts=attempts, detail=detail, updated=now()))
+        conn.execute(
+            update(sends)
+            .where(sends.c.id == record_id)
+            .values(status=status, attempts=attempts, detail=detail, updated=now())
+        )

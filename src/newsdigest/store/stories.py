@@ -23,7 +23,8 @@ from newsdigest import dedupe
 metadata = MetaData()
 
 story_index = Table(
-    "story_index", metadata,
+    "story_index",
+    metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),  # ingestion order
     Column("article_id", String(32), nullable=False, unique=True),
     Column("story", String(32), nullable=False),
@@ -118,10 +119,21 @@ def add(conn: Any, entries: list[dedupe.Entry], settings: dedupe.Settings) -> No
     present: set[str] = set()
     ids = [e.article_id for e in entries]
     for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i:i + _CHUNK]
+        chunk = ids[i : i + _CHUNK]
         present.update(conn.scalars(select(story_index.c.article_id).where(story_index.c.article_id.in_(chunk))))
     fresh = [e for e in entries if e.article_id not in present]
     if fresh:
-        conn.execute(insert(story_index), [
-            {"article_id": e.article_id, "story": e.story, "content_hash": e.content_hash, "day": e.day,
-             "scheme": settings.scheme, "signature": e.signature} for e in fresh])
+        conn.execute(
+            insert(story_index),
+            [
+                {
+                    "article_id": e.article_id,
+                    "story": e.story,
+                    "content_hash": e.content_hash,
+                    "day": e.day,
+                    "scheme": settings.scheme,
+                    "signature": e.signature,
+                }
+                for e in fresh
+            ],
+        )
