@@ -12,7 +12,7 @@ pytestmark = pytest.mark.prefect
 def test_ingest_flow_stores_seeds_and_publishes_a_summary(prefect_harness, state, tmp_path) -> None:
     from prefect.client.orchestration import get_client
 
-    from flows.ingest import ingest_flow
+    from newsdigest.flows.ingest import ingest_flow
 
     bad = tmp_path / "empty.txt"
     bad.write_bytes(b"")
@@ -34,7 +34,7 @@ def test_ingest_flow_stores_seeds_and_publishes_a_summary(prefect_harness, state
 def test_weekly_deployment_is_registered_with_its_schedule(prefect_harness, cfg) -> None:
     from prefect.client.orchestration import get_client
 
-    from flows.serve import deployment
+    from newsdigest.flows.serve import deployment
 
     deployment_id = deployment(cfg, ROOT / "newsdigest.toml").apply()
 
@@ -52,8 +52,8 @@ def test_weekly_deployment_is_registered_with_its_schedule(prefect_harness, cfg)
 
 
 def test_weekly_flow_twice_adds_nothing_and_writes_the_same_digest(prefect_harness, state) -> None:
-    from flows.weekly import weekly_flow
     from newsdigest.digest import iso_week
+    from newsdigest.flows.weekly import weekly_flow
 
     config = str(ROOT / "newsdigest.toml")
     week = iso_week(None)[0]  # the seeds are first seen now, so they belong to this week

@@ -224,7 +224,7 @@ def test_cli_sources_and_ad_hoc_urls(server, tmp_path):
 
 
 def test_run_artifact_lists_source_health_and_rejects():
-    from flows.common import summary_markdown
+    from newsdigest.flows.common import summary_markdown
 
     rows = [
         {

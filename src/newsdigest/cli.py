@@ -191,7 +191,7 @@ def run(
     """Ingest every configured source, then build (and send) the digest: the weekly Prefect flow."""
     cfg = ctx.obj.load()  # fail on a bad configuration before Prefect starts
     check_week(week)
-    from flows.weekly import weekly_flow
+    from newsdigest.flows.weekly import weekly_flow
 
     state = weekly_flow(
         config_file=str(ctx.obj.config_file) if ctx.obj.config_file else None,
@@ -301,7 +301,7 @@ def clean_cmd(
 @app.command()
 def serve(ctx: typer.Context) -> None:
     """Serve the weekly flow as a Prefect deployment on its cron schedule (needs a Prefect server)."""
-    from flows.serve import serve as serve_flows
+    from newsdigest.flows.serve import serve as serve_flows
 
     serve_flows(ctx.obj.load(), ctx.obj.config_file)
 
