@@ -15,13 +15,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
 from newsdigest import clean, decode, dedupe, extract, meta, split, store, summarize, tag
 from newsdigest.config import Config
 from newsdigest.models import Article, Document, Meta, Rejected
-from newsdigest.store import stories
+from newsdigest.store import locks, stories
 
 _HTML = re.compile(r"^\s*(?:<!doctype html|<html|<\?xml[^>]*>\s*<html|<head|<body)", re.I)
 
@@ -170,7 +171,23 @@ def unseen(engine: Engine, docs: Iterable[Document]) -> tuple[list[Document], in
 
 
 def save(config: Config, engine: Engine, results: list[Processed], seen: datetime) -> IngestReport:
-    """Tag, assign stories and store one batch of processed documents in one transaction."""
+    """Tag, assign stories and store one batch of processed documents in one transaction,
+    holding the database's write lock: another ingest (process or machine) that stored some
+    of these documents meanwhile wins, and they are skipped here as already known."""
+    with locks.exclusive(engine, locks.WRITE) as conn:
+        fresh, known = _not_stored(engine, results)
+        report = _save_locked(config, engine, conn, fresh, seen)
+    report.documents_in, report.already_known = len(results), known
+    return report
+
+
+def _not_stored(engine: Engine, results: list[Processed]) -> tuple[list[Processed], int]:
+    known = store.known_documents(engine, {(r.origin, r.sha256) for r in results})
+    fresh = [r for r in results if (r.origin, r.sha256) not in known]
+    return fresh, len(results) - len(fresh)
+
+
+def _save_locked(config: Config, engine: Engine, conn: Any, results: list[Processed], seen: datetime) -> IngestReport:
     report = IngestReport(documents_in=len(results))
     per_doc = [[_row(config, res.sha256, a, seen) for a in res.articles] for res in results]
     for res in results:
@@ -179,26 +196,25 @@ def save(config: Config, engine: Engine, results: list[Processed], seen: datetim
     rows = [row for doc_rows in per_doc for row in doc_rows]
     entries = assign_stories(config, engine, rows)
     report.duplicates = sum(e.story != e.article_id for e in entries)
-    with engine.begin() as conn:
-        ids = store.add_documents(
-            conn,
-            [
-                {
-                    "origin": res.origin,
-                    "sha256": res.sha256,
-                    "source": res.source,
-                    "reason": res.rejected.reason if res.rejected else None,
-                }
-                for res in results
-            ],
-            seen,
-        )
-        for doc_id, doc_rows in zip(ids, per_doc, strict=True):
-            for row in doc_rows:
-                row["document_id"] = doc_id
-        store.add_rejects(conn, [r.rejected for r in results if r.rejected], None, seen)
-        store.add_articles(conn, rows)
-        stories.add(conn, entries, dedupe.Settings.from_config(config))
+    ids = store.add_documents(
+        conn,
+        [
+            {
+                "origin": res.origin,
+                "sha256": res.sha256,
+                "source": res.source,
+                "reason": res.rejected.reason if res.rejected else None,
+            }
+            for res in results
+        ],
+        seen,
+    )
+    for doc_id, doc_rows in zip(ids, per_doc, strict=True):
+        for row in doc_rows:
+            row["document_id"] = doc_id
+    store.add_rejects(conn, [r.rejected for r in results if r.rejected], None, seen)
+    store.add_articles(conn, rows)
+    stories.add(conn, entries, dedupe.Settings.from_config(config))
     report.articles_new = len(rows)
     return report
 

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
 
 from newsdigest.models import Rejected, StoredArticle
-from newsdigest.store import migrations, schema
+from newsdigest.store import locks, migrations, schema
 from newsdigest.store.schema import articles, documents, rejects, runs
 
 _ENGINES: dict[str, Engine] = {}
@@ -56,9 +56,11 @@ def _migration_modules() -> list[Any]:
 
 
 def migrate(engine: Engine) -> list[int]:
-    """Apply the migrations not yet applied, in order; returns the versions applied."""
+    """Apply the migrations not yet applied, in order; returns the versions applied.
+    Under a lock: two runs starting together on an empty database would both create the
+    tables (PostgreSQL: ``UniqueViolation`` on ``pg_type``; SQLite: on ``schema_version``)."""
     applied: list[int] = []
-    with engine.begin() as conn:
+    with locks.exclusive(engine, locks.MIGRATE) as conn:
         schema.schema_version.create(conn, checkfirst=True)
         done = set(conn.scalars(select(schema.schema_version.c.version)))
         for mod in _migration_modules():
