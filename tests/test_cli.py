@@ -83,3 +83,12 @@ def test_errors_are_one_line_without_traceback(state: Path, tmp_path: Path) -> N
     result = subprocess.run([str(BIN), "--config", str(bad), "articles"], capture_output=True, text=True, env=env)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "not valid TOML" in result.stderr
+
+
+def test_help_imports_no_heavy_module() -> None:
+    """`newsdigest --help` stays quick: the stages, the store and Prefect load only in the commands."""
+    heavy = ["sqlalchemy", "prefect", "jieba", "numpy", "trafilatura", "httpx", "jinja2", "newsdigest.pipeline"]
+    code = "import sys; from newsdigest import cli; print(' '.join(m for m in sys.argv[1:] if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code, *heavy], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == []

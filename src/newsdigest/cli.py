@@ -13,16 +13,19 @@ import sys
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress
-from rich.table import Table
 
 from newsdigest import config as config_mod
-from newsdigest import pipeline, sources, store
+
+# The stages, the store and Prefect are imported inside the commands that use them:
+# `newsdigest --help` and a mistyped option then answer at once (SQLAlchemy, numpy,
+# jieba's tables and Prefect together take ~1.5 s to import on these machines).
+if TYPE_CHECKING:
+    from newsdigest import pipeline
 
 # Quiet, offline Prefect unless the user asked otherwise.
 for _key, _value in {
@@ -96,6 +99,8 @@ def main_options(
 
 
 def _engine(cfg: config_mod.Config) -> Any:
+    from newsdigest import store
+
     return store.connect(cfg.store_url)
 
 
@@ -118,6 +123,10 @@ def ingest(
     ] = None,
 ) -> None:
     """Ingest the configured sources, or only the given files, folders or URLs."""
+    from rich.progress import Progress
+
+    from newsdigest import pipeline, sources
+
     cfg = ctx.obj.load()
     docs, rejected = sources.collect(cfg, inputs or None)
     engine = _engine(cfg)
@@ -132,6 +141,8 @@ def sources_cmd(
     ctx: typer.Context, format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table
 ) -> None:
     """Health of feed and page sources: last success, last error, items seen/new/rejected."""
+    from rich.table import Table
+
     from newsdigest import feeds
 
     cfg = ctx.obj.load()
@@ -230,6 +241,8 @@ def articles(
     week: Annotated[str | None, typer.Option(help="Only articles first seen in this ISO week.")] = None,
 ) -> None:
     """List stored articles: one line per story in the table; every document in JSON."""
+    from newsdigest import store
+
     cfg = ctx.obj.load()
     since = until = None
     if week:
@@ -242,6 +255,8 @@ def articles(
         out.print_json(json.dumps({"articles": [_article_json(a) for a in items]}, ensure_ascii=False))
         return
     # The table shows one line per story (JSON lists every document, duplicates included).
+    from rich.table import Table
+
     from newsdigest import dedupe
 
     table = Table("published", "title", "source", "regions", "also carried by", "story")
@@ -280,6 +295,8 @@ def clean_cmd(
     format: Annotated[Format, typer.Option("--format", help="text or json")] = Format.text,
 ) -> None:
     """Show what the pipeline makes of one document, touching no state."""
+    from newsdigest import pipeline, sources
+
     docs, rejected = sources.read_paths([path])
     if rejected or not docs:
         fail(f"{path}: {rejected[0].reason if rejected else 'no readable file'}")
