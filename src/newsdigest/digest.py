@@ -33,7 +33,15 @@ from newsdigest.models import StoredArticle
 from newsdigest.store.schema import articles as articles_table
 from newsdigest.store.schema import documents
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+def _templates_folder() -> Path:
+    """The wheel ships the templates inside the package (pyproject's force-include); a checkout
+    or an editable install keeps them in the top-level `templates/` the project card asks for."""
+    packaged = Path(__file__).resolve().parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "templates"
+
+
+TEMPLATES = _templates_folder()
 DEFAULT_TZ = "Asia/Shanghai"
 DEFAULT_SUBJECT = "{title} {week} · {count} 条新闻"
 OTHER_TOPIC = "其他"
