@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import os
 import socket
 from datetime import date
 from email import policy
@@ -12,6 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from conftest import ROOT
 from digest_samples import insert_week, monday
+from sqlalchemy.exc import IntegrityError
 
 from newsdigest import config, deliver, digest, store
 from newsdigest.store import sends
@@ -165,11 +167,107 @@ def test_break_after_the_server_accepted_is_not_sent_twice(week, inbox):
 
 def test_intent_without_outcome_blocks_a_blind_resend(week, inbox):
     cfg, engine, result = week
-    # what a crash between "intent written" and "outcome written" leaves behind
-    sends.record_intent(engine, result.week, ["a@example.com", "b@example.com"], result.subject, "<crashed@x>")
+    # what a crash after the end of the message data, before the reply, leaves behind
+    record = sends.record_intent(engine, result.week, ["a@example.com", "b@example.com"], result.subject, "<crashed@x>")
+    sends.set_stage(engine, record, sends.END)
     outcome = deliver.deliver(cfg, engine, result, dry_run=False, resend=False)
     assert outcome.status == "uncertain" and "<crashed@x>" in str(outcome) and "interrupted" in str(outcome)
     assert inbox.messages == []
+
+
+@pytest.mark.parametrize("stage", [sends.CLAIMED, sends.CONNECT, sends.DATA])
+def test_send_interrupted_before_the_end_of_data_is_sent_by_the_rerun_with_its_message_id(week, inbox, stage):
+    cfg, engine, result = week
+    record = sends.record_intent(engine, result.week, ["a@example.com", "b@example.com"], result.subject, "<cut@x>")
+    sends.set_stage(engine, record, stage)  # a process that died there: the server cannot hold the message
+    outcome = deliver.deliver(cfg, engine, result, dry_run=False, resend=False)
+    assert outcome.status == "sent" and outcome.message_id == "<cut@x>"
+    assert [m["Message-ID"] for m in inbox.messages] == ["<cut@x>"]
+
+
+def test_a_send_in_progress_in_another_process_is_left_alone(week, inbox):
+    cfg, engine, result = week
+    record = sends.record_intent(engine, result.week, ["a@example.com", "b@example.com"], result.subject, "<busy@x>")
+    with engine.begin() as conn:  # owned by a live process: the pytest runner's parent
+        conn.execute(sends.sends.update().values(owner=f"{socket.gethostname()}:{os.getppid()}"))
+    sends.set_stage(engine, record, sends.DATA)
+    for resend in (False, True):
+        outcome = deliver.deliver(cfg, engine, result, dry_run=False, resend=resend)
+        assert outcome.status == "skipped" and "sending it right now" in str(outcome)
+    assert inbox.messages == []
+
+
+def test_two_claims_of_one_state_cannot_both_win(week):
+    _, engine, result = week
+    to = ["a@example.com"]
+    first = sends.claim(engine, result.week, to, result.subject, "<1@x>", resend=False, lease=60)
+    sends.set_outcome(engine, first.id, sends.SENT, 1)
+    # a second process that read the state before the first claimed it tries the same slot
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        sends._insert(
+            conn,
+            result.week,
+            to,
+            sends.recipients_key(to),
+            result.subject,
+            "<2@x>",
+            f"{result.week}|{sends.recipients_key(to)}|0",
+        )
+    again = sends.claim(engine, result.week, to, result.subject, "<3@x>", resend=False, lease=60)
+    assert again.id is None and again.blocked_by.message_id == "<1@x>"
+
+
+def fault_config(state: Path, port: int, timeout: float = 30) -> config.Config:
+    cfg = mail_config(state, port)
+    cfg.sections["smtp"]["timeout"] = timeout
+    return cfg
+
+
+def test_stalled_reply_to_the_data_ends_at_the_smtp_budget_as_uncertain(state):
+    from faultservers import FaultSMTP
+
+    with FaultSMTP(["trickle"], interval=0.05) as server:
+        cfg = fault_config(state, server.port, timeout=1.5)
+        engine = store.connect(cfg.store_url)
+        outcome = deliver.deliver(cfg, engine, digest.build(cfg, engine, "2025-W23"), dry_run=False, resend=False)
+    assert outcome.status == "uncertain" and "time budget of 1.5 s" in str(outcome)
+    assert len(server.messages) == 1 and server.connections == 1
+
+
+def test_server_stalling_before_the_data_ends_at_the_budget_as_failed_and_is_sent_next_run(state):
+    from faultservers import FaultSMTP
+
+    with FaultSMTP(["stall_rcpt"]) as server:
+        cfg = fault_config(state, server.port, timeout=1.0)
+        engine = store.connect(cfg.store_url)
+        result = digest.build(cfg, engine, "2025-W23")
+        outcome = deliver.deliver(cfg, engine, result, dry_run=False, resend=False)
+        assert outcome.status == "failed" and "time budget of 1 s" in str(outcome)
+        assert deliver.deliver(cfg, engine, result, dry_run=False, resend=False).status == "sent"
+    assert len(server.messages) == 1
+
+
+def test_connection_dropped_mid_data_is_retried_and_delivered_once(state):
+    from faultservers import FaultSMTP
+
+    with FaultSMTP(["drop_mid"]) as server:
+        cfg = fault_config(state, server.port)
+        engine = store.connect(cfg.store_url)
+        outcome = deliver.deliver(cfg, engine, digest.build(cfg, engine, "2025-W23"), dry_run=False, resend=False)
+    assert outcome.status == "sent" and outcome.attempts == 2
+    assert len(server.messages) == 1
+
+
+@pytest.mark.parametrize(("reply", "status", "attempts"), [("421 closing", "sent", 2), ("550 no", "failed", 1)])
+def test_421_is_retried_and_550_is_final(state, reply, status, attempts):
+    from faultservers import FaultSMTP
+
+    with FaultSMTP([reply]) as server:
+        cfg = fault_config(state, server.port)
+        engine = store.connect(cfg.store_url)
+        outcome = deliver.deliver(cfg, engine, digest.build(cfg, engine, "2025-W23"), dry_run=False, resend=False)
+    assert (outcome.status, outcome.attempts) == (status, attempts)
+    assert len(server.messages) == (1 if status == "sent" else 0)
 
 
 def test_dry_run_writes_an_eml_and_records_nothing(week, inbox, state):

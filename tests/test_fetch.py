@@ -152,3 +152,15 @@ def test_time_queued_behind_the_politeness_delay_does_not_count_against_the_budg
     with Fetcher(FetchSettings(timeout=1.0, per_host_delay=0.3, per_host_concurrency=1, concurrency=6)) as f:
         got = f.get_many(urls)
     assert [g.error for g in got] == [None] * 6
+
+
+@pytest.mark.parametrize("where", ["head", "body"])
+def test_server_trickling_a_byte_at_a_time_is_given_up_at_the_budget(server, where):
+    # Each byte comes well within any read timeout, so only a total deadline ends this.
+    from faultservers import trickle_body, trickle_head
+
+    handler = trickle_head(0.05) if where == "head" else trickle_body(0.05)
+    url = server.add(f"/trickle-{where}", Route(handler=handler))
+    got = _get(FetchSettings(timeout=1.0, connect_timeout=0.5, per_host_delay=0, retries=2, backoff=0.01), url)
+    assert got.error is not None and got.error.startswith("timed out after 1 s")
+    assert got.body == b""

@@ -213,7 +213,11 @@ def run(
         return_state=True,
     )
     if not state.is_completed():
-        fail(f"weekly flow {state.name.lower()}: {state.message or 'see the Prefect log'}")
+        # A failed or uncertain delivery: its one-line reason, then what the run did.
+        first, _, rest = (state.message or "see the Prefect log").partition("\n")
+        if rest:
+            out.print(rest, highlight=False, markup=False)
+        fail(f"weekly flow {state.name.lower()}: {first}")
     out.print(state.result(), highlight=False, markup=False)
 
 

@@ -4,19 +4,27 @@ Exactly-once rule (per ISO week and recipient list, see ``store.sends``):
 
 1. The intent, with the Message-ID the message will carry, is committed BEFORE the
    message goes to the server; the outcome (sent / failed / uncertain) after.
-2. A rerun finds the latest record for the week and the same recipients:
+2. A rerun finds the latest record for the week and the same recipients (the check
+   and the new intent are one step, ``sends.claim``: two runs never both send):
    - ``sent``: nothing is sent (unless ``resend``).
    - ``failed``: the server said no (or could not be reached) on every attempt, so
      nothing was delivered: the rerun sends again.
-   - ``intent`` (the process died mid-send) or ``uncertain`` (the connection broke
-     after the message data went out): the server may hold the message, so the
-     rerun does NOT send; it reports the Message-ID to check in a mailbox.
-     ``resend`` then sends with the SAME Message-ID, so that a server or client that
-     already has it can drop the copy. In doubt we prefer a missing mail that a
-     person is told about over a duplicate nobody can take back.
-3. Within one run, refusals with a 4xx code and connection failures before the
-   message data is sent are retried with exponential backoff ([smtp] retries,
-   backoff); a 5xx refusal is final; a break during the data is never retried.
+   - ``intent`` whose process still runs: another run is sending; nothing is done.
+   - ``intent`` whose process died before the end of the message data (its stage
+     is before ``end``): a server accepts a message only at the end-of-data mark,
+     so nothing was delivered: the rerun sends it, with the same Message-ID.
+   - ``intent`` at stage ``end`` (died after the end-of-data mark may have left,
+     before the reply) or ``uncertain`` (the connection broke there): the server
+     may hold the message, so the rerun does NOT send; it reports the Message-ID to
+     check in a mailbox. ``resend`` then sends with the SAME Message-ID, so that a
+     server or client that already has it can drop the copy. In doubt we prefer a
+     missing mail that a person is told about over a duplicate nobody can take back.
+3. Within one run, refusals with a 4xx code and breaks before the end of the message
+   data are retried with exponential backoff ([smtp] retries, backoff); a 5xx refusal
+   is final; a break after the end-of-data mark is never retried. The whole delivery,
+   retries included, ends within [smtp] timeout (120 s): smtplib's socket timeout
+   restarts with every line a server trickles, so a watchdog shuts the socket at the
+   deadline.
 
 Dry runs, and configurations without [smtp] host or mail_to, write the message to
 STATE/outbox/YYYY-Www.eml instead and record no send.
@@ -24,8 +32,12 @@ STATE/outbox/YYYY-Www.eml instead and record no send.
 
 from __future__ import annotations
 
+import re
+import select
 import smtplib
+import socket
 import ssl
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -42,7 +54,9 @@ from newsdigest.config import Config
 from newsdigest.digest import DigestResult
 from newsdigest.store import sends
 
-TIMEOUT = 30.0
+TIMEOUT = 30.0  # one socket operation
+BUDGET = 120.0  # default [smtp] timeout: the whole delivery, retries and backoff included
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,7 @@ class MailSettings:
     mail_to: tuple[str, ...]
     retries: int = 3
     backoff: float = 2.0
+    timeout: float = BUDGET
 
 
 @dataclass(frozen=True)
@@ -117,7 +132,14 @@ def mail_settings(config: Config) -> MailSettings | None:
         mail_to=to,
         retries=max(1, int(config.get("smtp", "retries", 3))),
         backoff=max(0.0, float(config.get("smtp", "backoff", 2.0))),
+        timeout=max(1.0, float(config.get("smtp", "timeout", BUDGET) or BUDGET)),
     )
+
+
+def new_message_id(week: str, mail_from: str) -> str:
+    domain = mail_from.rpartition("@")[2].strip("> ") or "localhost"
+    # Short enough never to be folded: a folded Message-ID reads back with a leading space.
+    return f"<{week}.{uuid.uuid4().hex}@{domain}>"
 
 
 def build_message(
@@ -130,9 +152,7 @@ def build_message(
     if mail_to:
         msg["To"] = ", ".join(mail_to)
     msg["Date"] = format_datetime(datetime.now(UTC))
-    domain = mail_from.rpartition("@")[2] or "localhost"
-    # Short enough never to be folded: a folded Message-ID reads back with a leading space.
-    msg["Message-ID"] = message_id or f"<{result.week}.{uuid.uuid4().hex}@{domain}>"
+    msg["Message-ID"] = message_id or new_message_id(result.week, mail_from)
     # base64 keeps CJK text 7-bit clean for any server (quoted-printable would triple it).
     msg.set_content(result.text, subtype="plain", charset="utf-8", cte="base64")
     msg.add_alternative(result.html, subtype="html", charset="utf-8", cte="base64")
@@ -149,10 +169,62 @@ def write_outbox(config: Config, msg: EmailMessage, week: str) -> Path:
     return path
 
 
-def _connect(s: MailSettings) -> smtplib.SMTP:
+class _Watchdog:
+    """Shuts the SMTP socket down at the deadline, waking whatever read or write waits."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.fired = False
+        self._timers: list[threading.Timer] = []
+
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
+
+    def watch(self, sock: socket.socket) -> None:
+        timer = threading.Timer(self.remaining(), self._fire, (sock,))
+        timer.daemon = True
+        timer.start()
+        self._timers.append(timer)
+
+    def _fire(self, sock: socket.socket) -> None:
+        self.fired = True
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def cancel(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+
+
+class _SMTP(smtplib.SMTP):
+    watchdog: _Watchdog
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = super()._get_socket(host, port, timeout)
+        self.watchdog.watch(sock)
+        return sock
+
+
+class _SMTPSSL(smtplib.SMTP_SSL):
+    watchdog: _Watchdog
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        sock = super()._get_socket(host, port, timeout)
+        self.watchdog.watch(sock)
+        return sock
+
+
+def _connect(s: MailSettings, watchdog: _Watchdog) -> smtplib.SMTP:
+    timeout = max(0.1, min(TIMEOUT, watchdog.remaining()))
+    smtp: smtplib.SMTP
     if s.tls == "ssl":
-        return smtplib.SMTP_SSL(s.host, s.port, timeout=TIMEOUT, context=ssl.create_default_context())
-    smtp = smtplib.SMTP(s.host, s.port, timeout=TIMEOUT)
+        smtp = _SMTPSSL(timeout=timeout, context=ssl.create_default_context())
+    else:
+        smtp = _SMTP(timeout=timeout)
+    smtp.watchdog = watchdog  # type: ignore[attr-defined]
+    smtp.connect(s.host, s.port)
     if s.tls == "starttls":
         smtp.starttls(context=ssl.create_default_context())
     return smtp
@@ -177,53 +249,108 @@ def _envelope(smtp: smtplib.SMTP, s: MailSettings) -> list[str]:
     return lines
 
 
-def send_once(s: MailSettings, msg: EmailMessage) -> str:
-    """One SMTP session. Raises _Refused (nothing delivered) or _Broken (delivery unknown)."""
+def _data(smtp: smtplib.SMTP, data: bytes, progress: Callable[[str], None]) -> tuple[int, bytes]:
+    """smtplib's DATA, split so that the END stage is recorded before the end-of-data mark
+    leaves: a server accepts a message only once it has that mark."""
+    code, reply = smtp.docmd("data")
+    if code != 354:
+        raise _Refused(f"DATA refused: {code} {reply.decode(errors='replace')}", final=code >= 500)
+    progress(sends.DATA)
+    body = _LEADING_DOT.sub(b"..", data)
+    smtp.send(body if body.endswith(b"\r\n") else body + b"\r\n")
+    if select.select([smtp.sock], [], [], 0)[0]:
+        # The server hung up (or spoke) before the end-of-data mark: it cannot hold the message.
+        raise _Refused("the server closed the connection before the end of the message data (nothing delivered)")
+    progress(sends.END)
     try:
-        smtp = _connect(s)
+        smtp.send(b".\r\n")
+        return smtp.getreply()
     except (OSError, smtplib.SMTPException) as exc:
-        raise _Refused(f"cannot connect to {s.host}:{s.port}: {exc}") from exc
+        raise _Broken(f"connection broke after the message data was sent, before the server's reply: {exc}") from exc
+
+
+def _why(exc: BaseException, watchdog: _Watchdog, budget: float) -> str:
+    return f"the SMTP time budget of {budget:g} s ran out" if watchdog.fired else str(exc) or type(exc).__name__
+
+
+def send_once(
+    s: MailSettings, msg: EmailMessage, deadline: float | None = None, progress: Callable[[str], None] | None = None
+) -> str:
+    """One SMTP session. Raises _Refused (nothing delivered) or _Broken (delivery unknown)."""
+    watchdog = _Watchdog(deadline if deadline is not None else time.monotonic() + s.timeout)
+    step = progress or (lambda _stage: None)
     try:
+        step(sends.CONNECT)
         try:
-            refused = _envelope(smtp, s)
-        except smtplib.SMTPResponseException as exc:
-            raise _Refused(f"{exc.smtp_code} {exc.smtp_error!r}", final=exc.smtp_code >= 500) from exc
+            smtp = _connect(s, watchdog)
         except (OSError, smtplib.SMTPException) as exc:
-            raise _Refused(f"SMTP session failed before the message was sent: {exc}") from exc
+            raise _Refused(f"cannot connect to {s.host}:{s.port}: {_why(exc, watchdog, s.timeout)}") from exc
         try:
-            code, reply = smtp.data(msg.as_bytes())
-        except smtplib.SMTPDataError as exc:
-            raise _Refused(f"message refused: {exc.smtp_code} {exc.smtp_error!r}", final=exc.smtp_code >= 500) from exc
-        except (OSError, smtplib.SMTPException) as exc:
-            raise _Broken(f"connection broke while sending the message: {exc}") from exc
-        if code != 250:  # smtplib returns, not raises, the reply to the message data
-            raise _Refused(f"message refused: {code} {reply.decode(errors='replace')}", final=code >= 500)
-        return f"{code} {reply.decode(errors='replace')}" + (f"; refused: {'; '.join(refused)}" if refused else "")
+            return _session(smtp, s, msg, step, watchdog)
+        finally:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
     finally:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            smtp.close()
+        watchdog.cancel()
+
+
+def _session(
+    smtp: smtplib.SMTP, s: MailSettings, msg: EmailMessage, step: Callable[[str], None], watchdog: _Watchdog
+) -> str:
+    try:
+        refused = _envelope(smtp, s)
+        code, reply = _data(smtp, msg.as_bytes(), step)
+    except smtplib.SMTPResponseException as exc:
+        raise _Refused(f"{exc.smtp_code} {exc.smtp_error!r}", final=exc.smtp_code >= 500) from exc
+    except _Broken as exc:
+        if watchdog.fired:
+            raise _Broken(f"the SMTP time budget of {s.timeout:g} s ran out awaiting the reply to the data") from exc
+        raise
+    except (OSError, smtplib.SMTPException) as exc:
+        why = _why(exc, watchdog, s.timeout)
+        raise _Refused(f"SMTP session broke before the message was complete (nothing delivered): {why}") from exc
+    if code != 250:
+        raise _Refused(f"message refused: {code} {reply.decode(errors='replace')}", final=code >= 500)
+    return f"{code} {reply.decode(errors='replace')}" + (f"; refused: {'; '.join(refused)}" if refused else "")
 
 
 def send_with_retries(
-    s: MailSettings, msg: EmailMessage, sleep: Callable[[float], None] = time.sleep
+    s: MailSettings,
+    msg: EmailMessage,
+    sleep: Callable[[float], None] = time.sleep,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[str, int, str]:
-    """Send, retrying refusals that may pass later. Returns (status, attempts, detail)."""
+    """Send, retrying refusals that may pass later, all within [smtp] timeout.
+    Returns (status, attempts, detail)."""
+    deadline = time.monotonic() + s.timeout
     for attempt in range(1, s.retries + 1):
         try:
-            return sends.SENT, attempt, send_once(s, msg)
+            return sends.SENT, attempt, send_once(s, msg, deadline, progress)
         except _Broken as exc:
             return sends.UNCERTAIN, attempt, str(exc)
         except _Refused as exc:
-            if exc.final or attempt == s.retries:
+            pause = s.backoff * 2 ** (attempt - 1)
+            if exc.final or attempt == s.retries or time.monotonic() + pause >= deadline:
                 return sends.FAILED, attempt, str(exc)
-            sleep(s.backoff * 2 ** (attempt - 1))
+            sleep(pause)
     raise AssertionError("unreachable")
 
 
-def _blocked(record: sends.SendRecord, week: str) -> DeliveryOutcome:
+def _blocked(claim: sends.Claim, week: str) -> DeliveryOutcome:
+    record = claim.blocked_by
+    assert record is not None
     when = record.updated.isoformat(sep=" ", timespec="seconds")
+    if claim.busy:
+        return DeliveryOutcome(
+            "skipped",
+            week,
+            record.recipients,
+            record.message_id,
+            record.attempts,
+            detail=f"another run ({record.owner}) is sending it right now, since {when} UTC",
+        )
     if record.status == sends.SENT:
         return DeliveryOutcome(
             "skipped",
@@ -233,7 +360,11 @@ def _blocked(record: sends.SendRecord, week: str) -> DeliveryOutcome:
             record.attempts,
             detail=f"sent {when} UTC as {record.message_id}",
         )
-    reason = "the send was interrupted" if record.status == sends.INTENT else record.detail
+    reason = (
+        "the send was interrupted after the message data went out, before the server's reply"
+        if record.status == sends.INTENT
+        else record.detail
+    )
     return DeliveryOutcome(
         "uncertain",
         week,
@@ -259,14 +390,18 @@ def deliver(
         return DeliveryOutcome(
             "written", result.week, to, msg["Message-ID"], path=write_outbox(config, msg, result.week), detail=why
         )
-    last = sends.latest(engine, result.week, settings.mail_to)
-    if last and not resend and last.status != sends.FAILED:
-        return _blocked(last, result.week)
-    # After an uncertain send, the same Message-ID lets receivers drop a copy they already have.
-    same_id = last.message_id if last and last.status in {sends.INTENT, sends.UNCERTAIN} else None
-    msg = build_message(result, settings.mail_from, settings.mail_to, same_id)
-    record = sends.record_intent(engine, result.week, settings.mail_to, result.subject, msg["Message-ID"])
-    status, attempts, detail = send_with_retries(settings, msg)
+    fresh_id = new_message_id(result.week, settings.mail_from)
+    claim = sends.claim(
+        engine, result.week, settings.mail_to, result.subject, fresh_id, resend, lease=settings.timeout + TIMEOUT
+    )
+    if claim.id is None:
+        return _blocked(claim, result.week)
+    # After an interrupted or uncertain send, the same Message-ID lets receivers drop a copy they have.
+    msg = build_message(result, settings.mail_from, settings.mail_to, claim.message_id)
+    record = claim.id
+    status, attempts, detail = send_with_retries(
+        settings, msg, progress=lambda stage: sends.set_stage(engine, record, stage)
+    )
     sends.set_outcome(engine, record, status, attempts, detail)
     if status == sends.UNCERTAIN:
         return DeliveryOutcome(

@@ -1,6 +1,10 @@
 """Polite, bounded HTTP GETs with httpx: the network edge of the feed and page sources.
 
-Every request has a total time budget (retries and backoff included), a body size
+Every request has a total time budget (retries and backoff included) that holds
+whatever the server does: httpx's timeouts restart with every byte received, so a
+server trickling its headers or body one byte a second would never time out; here
+every socket read, write and connect is clamped to the request's own deadline
+(``_DeadlineBackend``), so the budget is a hard bound. There is also a body size
 cap enforced while streaming, a redirect limit, a per-host concurrency limit and a
 minimum delay between requests to one host. 5xx answers and network errors are
 retried with exponential backoff and jitter; 429/503 honour Retry-After (capped);
@@ -22,12 +26,55 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 DEFAULT_USER_AGENT = "newsdigest/0.1 (news monitoring; +https://example.invalid/newsdigest)"
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, application/feed+json;q=0.8, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _CHUNK = 64 * 1024
+# The deadline of the request the current thread is sending (requests run one per thread).
+_deadline = threading.local()
+
+
+def _clamp(timeout: float | None) -> float | None:
+    """A socket timeout no later than this thread's request deadline."""
+    at = getattr(_deadline, "at", None)
+    if at is None:
+        return timeout
+    remaining = at - time.monotonic()
+    if remaining <= 0:
+        raise httpcore.ReadTimeout("total time budget spent")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every read and write ends by the request deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _clamp(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _clamp(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> Any:
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _clamp(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.SyncBackend):
+    """httpcore's socket backend with deadline-clamped streams."""
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, *args: Any, **kwargs: Any) -> Any:
+        return _DeadlineStream(super().connect_tcp(host, port, _clamp(timeout), *args, **kwargs))
 
 
 @dataclass(frozen=True)
@@ -164,12 +211,15 @@ class Fetcher:
 
     def __init__(self, settings: FetchSettings | None = None) -> None:
         self.settings = s = settings or FetchSettings()
+        transport = httpx.HTTPTransport(limits=httpx.Limits(max_connections=max(s.concurrency, 1) * 2))
+        # httpx takes no network backend; its pool does (a test with a trickling server guards this).
+        transport._pool._network_backend = _DeadlineBackend()  # type: ignore[attr-defined]
         self._client = httpx.Client(
             headers={"User-Agent": s.user_agent},
             follow_redirects=True,
             max_redirects=s.max_redirects,
             timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
-            limits=httpx.Limits(max_connections=max(s.concurrency, 1) * 2),
+            transport=transport,
         )
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
@@ -243,6 +293,7 @@ class Fetcher:
             raise _Attempt(f"timed out after {self.settings.timeout:g} s")
         timeout = httpx.Timeout(remaining, connect=min(self.settings.connect_timeout, remaining))
         headers = {"Accept": req.accept, **req.validators.headers()}
+        _deadline.at = deadline
         try:
             with self._client.stream("GET", req.url, headers=headers, timeout=timeout) as resp:
                 return self._read(req, resp, deadline)
@@ -256,6 +307,8 @@ class Fetcher:
             raise _Attempt(f"bad compressed body: {_one_line(exc)}") from None
         except httpx.TransportError as exc:
             raise _Attempt(f"network error: {_one_line(exc)}", retry=True) from None
+        finally:
+            _deadline.at = None
 
     def _read(self, req: Request, resp: httpx.Response, deadline: float) -> Fetched:
         status = resp.status_code

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 
-# A sentence ends at 。！？!? (and a closing quote right after it).
-_SENTENCE = re.compile(r"[^。！？!?]+[。！？!?]+[”’」』\"]?")
+# A sentence ends at 。！？!? (and a closing quote right after it). The end is optional
+# in the pattern and checked after the match: required, a run of text with no end
+# (a 5 MB line) was scanned again from each of its characters, quadratic time.
+_SENTENCE = re.compile(r"[^。！？!?]+(?P<end>[。！？!?]+[”’」』\"]?)?")
 # "…。”某某相关负责人介绍。" — the attribution after a quote says nothing on its own.
 _ATTRIBUTION = re.compile(r"^.{0,20}(?:介绍|表示|说|坦言|指出|告诉记者|感慨|笑道)(?:说|道)?[。!！]$")
 MIN_CHARS = 15
@@ -19,8 +21,10 @@ MAX_CHARS = 200
 def sentences(paragraphs: tuple[str, ...] | list[str]) -> list[str]:
     out = []
     for para in paragraphs:
-        for found in _SENTENCE.findall(para):
-            sentence = found.strip()
+        for found in _SENTENCE.finditer(para):
+            if not found["end"]:
+                continue  # trailing text without a sentence end
+            sentence = found[0].strip()
             if len(sentence) >= MIN_CHARS and not _ATTRIBUTION.match(sentence):
                 out.append(sentence)
     return out

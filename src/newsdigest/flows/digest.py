@@ -16,14 +16,13 @@ def render(config: Config, week: str | None) -> digest.DigestResult:
     return digest.build(config, store.connect(config.store_url), week)
 
 
-# deliver() retries SMTP with backoff itself; one task retry covers a database hiccup or a
-# server that stayed down. It cannot send twice: the send record decides (see deliver.py).
-@task(retries=1, retry_delay_seconds=60, cache_policy=NO_CACHE)
-def send(config: Config, result: digest.DigestResult, dry_run: bool, resend: bool) -> str:
+# deliver() retries SMTP with backoff itself, within [smtp] timeout; the one task retry covers
+# a database hiccup (an exception), never a refusal: a failed or uncertain send is an outcome,
+# recorded, that the next run acts on. It cannot send twice: the send record decides (deliver.py).
+@task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
+def send(config: Config, result: digest.DigestResult, dry_run: bool, resend: bool) -> tuple[str, bool]:
     outcome = deliver.deliver(config, store.connect(config.store_url), result, dry_run=dry_run, resend=resend)
-    if outcome.status == "failed":
-        raise RuntimeError(str(outcome))
-    return str(outcome)
+    return str(outcome), outcome.ok
 
 
 @flow(name="digest")
@@ -37,7 +36,7 @@ def digest_flow(
     """Render one week's digest into the archive and deliver it."""
     config = load_config(config_file, state_dir)
     result = render(config, week)
-    delivery = send(config, result, dry_run, resend)
+    delivery, delivered = send(config, result, dry_run, resend)
     summary = {
         "week": result.week,
         "html": str(result.html_path),
@@ -45,6 +44,7 @@ def digest_flow(
         "stories": result.stories,
         "articles": result.articles,
         "delivery": delivery,
+        "delivery_ok": delivered,
     }
     lines = [f"# Digest {result.week}", ""] + [f"- **{k}**: {v}" for k, v in summary.items()]
     create_markdown_artifact("\n".join(lines) + "\n", key="digest-summary", description="What the digest run did")
