@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import socketserver
 import threading
@@ -36,10 +37,8 @@ def trickle_head(interval: float = 1.0) -> Callable[[BaseHTTPRequestHandler], No
     def handler(h: BaseHTTPRequestHandler) -> None:
         stop = h.server.owner.stopping  # type: ignore[attr-defined]
         head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + b"X-Slow: " + b"x" * 100_000
-        try:
+        with contextlib.suppress(OSError):
             _drip(lambda b: (h.wfile.write(b), h.wfile.flush()), head, interval, stop)
-        except OSError:
-            pass
 
     return handler
 
@@ -73,10 +72,8 @@ class _Session(socketserver.StreamRequestHandler):
         owner = self.server.owner
         action = owner.next_action()
         self.reply("220 fault.example ESMTP")
-        try:
+        with contextlib.suppress(OSError):
             self._commands(owner, action)
-        except OSError:
-            pass
 
     def _commands(self, owner: FaultSMTP, action: str) -> None:
         while line := self.rfile.readline():

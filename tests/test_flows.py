@@ -65,3 +65,23 @@ def test_weekly_flow_twice_adds_nothing_and_writes_the_same_digest(prefect_harne
     second = weekly_flow(config_file=config, state_dir=str(state), dry_run=True)
     assert "ingested 0 new articles" in second
     assert (state / "digests" / f"{week}.html").read_bytes() == html
+
+
+def test_weekly_flow_with_a_refused_send_fails_with_its_reason_and_is_not_retried(
+    prefect_harness, state, monkeypatch
+) -> None:
+    from faultservers import FaultSMTP
+
+    from newsdigest.flows.weekly import weekly_flow
+
+    with FaultSMTP(["550 5.7.1 rejected by policy"]) as server:
+        for key, value in {
+            "NEWSDIGEST_SMTP_HOST": "127.0.0.1",
+            "NEWSDIGEST_SMTP_PORT": str(server.port),
+            "NEWSDIGEST_MAIL_TO": "a@example.com",
+        }.items():
+            monkeypatch.setenv(key, value)
+        final = weekly_flow(config_file=str(ROOT / "newsdigest.toml"), state_dir=str(state), return_state=True)
+    assert final.is_failed()
+    assert final.message.startswith("send failed for") and "550 5.7.1 rejected by policy" in final.message
+    assert server.connections == 1 and server.messages == []

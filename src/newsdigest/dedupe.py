@@ -162,15 +162,22 @@ def shingle_hashes(normal: str, k: int) -> np.ndarray:
     return _mix(h)
 
 
+_SLICE = 16_384  # shingles per step of minhash: 16 MB of work space at 128 permutations
+
+
 def minhash(hashes: np.ndarray, num_perm: int) -> np.ndarray:
     """MinHash signature: per permutation the minimum of (a·x + b) >> 32 over all shingles."""
     a, b = _permutations(num_perm)
     if hashes.size == 0:
         return np.empty(0, dtype=np.uint32)
-    values = np.multiply.outer(a, hashes)  # uint64 arrays wrap silently: that is the point
-    values += b[:, None]
+    mins = np.full(num_perm, np.iinfo(np.uint64).max, dtype=np.uint64)
+    # In slices, so that memory stays bounded (one 5 MB line is 1.7 M shingles: 1.7 GB at once).
+    for start in range(0, hashes.size, _SLICE):
+        values = np.multiply.outer(a, hashes[start : start + _SLICE])  # uint64 wraps: that is the point
+        values += b[:, None]
+        np.minimum(mins, values.min(axis=1), out=mins)
     # The shift is monotonic, so it is applied to the 128 minima, not to every value.
-    return (values.min(axis=1) >> np.uint64(32)).astype(np.uint32)
+    return (mins >> np.uint64(32)).astype(np.uint32)
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:

@@ -32,6 +32,7 @@ STATE/outbox/YYYY-Www.eml instead and record no send.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import select
 import smtplib
@@ -188,10 +189,8 @@ class _Watchdog:
 
     def _fire(self, sock: socket.socket) -> None:
         self.fired = True
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def cancel(self) -> None:
         for timer in self._timers:
@@ -219,10 +218,7 @@ class _SMTPSSL(smtplib.SMTP_SSL):
 def _connect(s: MailSettings, watchdog: _Watchdog) -> smtplib.SMTP:
     timeout = max(0.1, min(TIMEOUT, watchdog.remaining()))
     smtp: smtplib.SMTP
-    if s.tls == "ssl":
-        smtp = _SMTPSSL(timeout=timeout, context=ssl.create_default_context())
-    else:
-        smtp = _SMTP(timeout=timeout)
+    smtp = _SMTPSSL(timeout=timeout, context=ssl.create_default_context()) if s.tls == "ssl" else _SMTP(timeout=timeout)
     smtp.watchdog = watchdog  # type: ignore[attr-defined]
     smtp.connect(s.host, s.port)
     if s.tls == "starttls":
