@@ -7,7 +7,7 @@
   Each connection takes the next action of ``plan`` (then "ok"): ``ok`` (250 and keep
   the message), ``drop`` (keep it, then hang up without a reply), ``stall`` (never reply
   to the end of data), ``trickle`` (reply to it one byte per interval, forever),
-  ``drop_mid`` (hang up halfway through the data), ``stall_rcpt`` (never answer RCPT),
+  ``drop_mid`` (hang up right after accepting DATA, as the data comes), ``stall_rcpt`` (never answer RCPT),
   or a reply like ``"451 busy"`` to the end of data.
 """
 
@@ -98,12 +98,12 @@ class _Session(socketserver.StreamRequestHandler):
                 self.reply("250 OK")
 
     def _data(self, owner: FaultSMTP, action: str) -> bool:
+        if action == "drop_mid":  # at once, so that the client learns it before its end of data
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return False
         lines = []
         while (line := self.rfile.readline()) not in (b".\r\n", b""):
             lines.append(line)
-            if action == "drop_mid" and len(lines) > 20:
-                self.connection.shutdown(socket.SHUT_RDWR)
-                return False
         if line == b"":
             return False
         return self._answer(owner, action, b"".join(lines))

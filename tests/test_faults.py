@@ -21,7 +21,7 @@ from faultservers import FaultSMTP
 from newsdigest import config, pipeline, sources, store
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import synth  # noqa: E402
+import synth
 
 BIN = Path(sys.executable).parent / "newsdigest"
 
