@@ -1,0 +1,243 @@
+"""Who is in the news: organisations and people named in an article.
+
+Organisations come from jieba's part-of-speech tags plus suffix rules: a name ends in
+学院/大学/集团/公司/局/厅/委员会/… and starts with a proper noun (a place, an organisation
+or a name: 金华市 + 技师 + 学院, 金川 + 集团) or is one token jieba tags ``nt``
+(大连理工大学). People are tokens tagged ``nr`` that read like a Chinese name (a common
+surname, 2–4 characters) and stand next to a role or a verb of speech (校长刘云斌, 俞科军表示):
+jieba tags many ordinary words ``nr`` (师生, 高水平), so a bare ``nr`` is not enough.
+
+Short forms are merged into the full name when the text says so: ``杭州第一技师学院（以下简称
+“杭州一技”）`` or a parenthesised short form right after the name.
+
+``jieba.posseg`` costs about 7× ``jieba.lcut`` (measured on the seeds: ~21k characters/s
+against ~150k), so the pipeline runs it on relevant articles only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from newsdigest import tag
+
+ORG = "org"
+PERSON = "person"
+
+# Tokens that close an organisation's name (jieba gives them as one token).
+SUFFIXES = (
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "集团公司",
+    "公司",
+    "集团",
+    "技师学院",
+    "学院",
+    "大学",
+    "技工学校",
+    "职业学校",
+    "学校",
+    "中学",
+    "小学",
+    "研究院",
+    "研究所",
+    "医院",
+    "委员会",
+    "办公厅",
+    "办公室",
+    "政府",
+    "协会",
+    "学会",
+    "联合会",
+    "联盟",
+    "银行",
+    "局",
+    "厅",
+)
+# Words that end like an organisation but are not one (布局, 餐厅, 格局 …).
+_NOT_SUFFIXES = frozenset(
+    "布局 格局 新格局 大局 当局 结局 开局 全局 骗局 饭局 空间布局 餐厅 客厅 大厅 展厅 门厅 歌厅 舞厅".split()
+)
+# Names too generic to say who: 产业学院, 人民政府, 分公司.
+_GENERIC = frozenset(
+    "人民政府 市政府 区政府 县政府 省政府 政府 学校 学院 大学 集团 公司 有限公司 中学 小学 医院 联盟 "
+    "产业学院 产业联盟 分公司 子公司 母公司 办公室 委员会 居委会 村委会 技师学院 技工学校 职业学校".split()
+)
+# Tags that may start an organisation's name, and tags that may continue it.
+_HEAD_TAGS = frozenset({"ns", "nt", "nz", "nr", "nrt", "nrfg", "j"})
+_BODY_TAGS = _HEAD_TAGS | frozenset({"n", "m", "vn", "an", "b", "nw", "eng", "f"})
+_MAX_PARTS = 6
+_ORDINAL = re.compile(r"^第[一二三四五六七八九十0-9]+$")
+# Fields of study: 工商学院 alone is part of a longer name (宁波工商学院), not a name.
+_DISCIPLINES = frozenset(
+    "工商 理工 海洋 财经 师范 医科 农业 科技 交通 电子 工业 职业 技术 经济 艺术 体育 外国语 政法 传媒 建筑 "
+    "航空 石油 林业 中医药 工程 电力 化工 城市 信息 机电 旅游 商业 工匠 技师 商贸 轻工".split()
+)
+_MAX_CHARS = 24
+
+# Common surnames (the ~100 most frequent cover ~85 % of the population).
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+    "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施"
+    "文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷"
+    "盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷"
+    "晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+# A person is named next to a role (校长刘云斌) or a verb of speech (俞科军表示).
+_ROLES = (
+    "书记",
+    "校长",
+    "院长",
+    "主任",
+    "经理",
+    "董事长",
+    "局长",
+    "厅长",
+    "市长",
+    "县长",
+    "区长",
+    "省长",
+    "记者",
+    "通讯员",
+    "教师",
+    "老师",
+    "学生",
+    "专家",
+    "教授",
+    "负责人",
+    "主席",
+    "部长",
+    "处长",
+    "科长",
+    "师傅",
+    "工匠",
+    "技师",
+    "代表",
+    "委员",
+    "总裁",
+    "创始人",
+    "总监",
+    "工程师",
+    "班长",
+    "队长",
+    "摄",
+)
+_SAYS = frozenset("表示 说 介绍 指出 认为 强调 坦言 笑道 告诉 透露 提出 谈到 回忆 称".split())
+_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "公司")
+_FORMS_RE = re.compile("(?:股份有限公司|有限责任公司|有限公司|公司)$")
+_ALIAS = re.compile(
+    r"[（(]\s*(?:以下)?(?:简称|下称)?[：:]?\s*[“\"「『]?([\u4e00-\u9fffA-Za-z0-9]{2,10})[”\"」』]?\s*[）)]"
+)
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    kind: str  # org | person
+    mentions: int
+    aliases: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "mentions": self.mentions, "aliases": list(self.aliases)}
+
+
+@lru_cache(maxsize=1)
+def _posseg() -> Any:
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg
+
+
+def _is_suffix(word: str) -> bool:
+    return word.endswith(SUFFIXES) and word not in _NOT_SUFFIXES
+
+
+def _part(word: str, flag: str) -> bool:
+    """May this token be inside a name? Ordinals yes (第一), other numbers no (首批, 34家)."""
+    if flag == "m":
+        return bool(_ORDINAL.match(word))
+    return flag in _BODY_TAGS
+
+
+def _org_at(pairs: list[tuple[str, str]], end: int) -> str | None:
+    """The organisation whose name ends with token ``end`` (a suffix token), if any."""
+    start = end
+    while start > 0 and end - start < _MAX_PARTS and _part(*pairs[start - 1]):
+        start -= 1
+    # The name starts at its first proper noun: 学校/n 与/p 金川/ns 集团 → 金川集团.
+    while start < end and (pairs[start][1] not in _HEAD_TAGS or len(pairs[start][0]) < 2):
+        start += 1
+    name = "".join(w for w, _ in pairs[start : end + 1])
+    if start == end:  # one token: only a full name jieba knows (大连理工大学, not 工商学院)
+        word, flag = pairs[end]
+        generic = word[: -2 if len(word) > 3 else len(word)] in _DISCIPLINES
+        return word if flag == "nt" and len(word) >= 4 and not generic and word not in _GENERIC else None
+    if len(name) > _MAX_CHARS or name in _GENERIC or name.startswith(SUFFIXES):
+        return None
+    if name.endswith(("政府", "局", "厅")) and pairs[start][1] != "ns":  # a government body is a place's
+        return None
+    return name
+
+
+def _person_at(pairs: list[tuple[str, str]], i: int) -> str | None:
+    word, flag = pairs[i]
+    if not flag.startswith("nr") or not 2 <= len(word) <= 4 or word[0] not in _SURNAMES:
+        return None
+    if word in tag.gazetteer():  # 金昌 is a city before it is a Mr Jin
+        return None
+    before = pairs[i - 1][0] if i else ""
+    after = pairs[i + 1][0] if i + 1 < len(pairs) else ""
+    if before.endswith(_ROLES) or after in _SAYS or after in _ROLES:
+        return word
+    return None
+
+
+def _aliases(text: str, names: set[str]) -> dict[str, str]:
+    """Short form → full name, where the text gives the short form right after the name."""
+    out: dict[str, str] = {}
+    for m in _ALIAS.finditer(text):
+        before = text[max(0, m.start() - _MAX_CHARS) : m.start()]
+        full = max((n for n in names if before.endswith(n)), key=len, default=None)
+        short = m.group(1)
+        if full and short != full and short not in names:
+            out[short] = full
+    return out
+
+
+def extract(title: str, body: str) -> tuple[Entity, ...]:
+    """Organisations and people named in the article, most mentioned first."""
+    text = f"{title}\n{body}"
+    pairs = [(p.word, p.flag) for p in _posseg().cut(text)]
+    orgs: Counter = Counter()
+    people: Counter = Counter()
+    for i, (word, _) in enumerate(pairs):
+        if _is_suffix(word) and (name := _org_at(pairs, i)):
+            orgs[name] += 1
+        elif name := _person_at(pairs, i):
+            people[name] += 1
+    people_all = Counter({n: sum(w == n for w, _ in pairs) for n in people})  # every mention once named
+    aliases = _aliases(text, set(orgs))
+    merged: dict[str, list[str]] = {}
+    for short, full in aliases.items():
+        orgs[full] += text.count(short) - 1  # the definition itself is not a mention
+        orgs.pop(short, None)
+        merged.setdefault(full, []).append(short)
+    for name in [n for n in orgs if n.endswith(_FORMS)]:
+        base = _FORMS_RE.sub("", name)
+        if base != name and base in orgs:  # 金川集团公司 is 金川集团
+            orgs[base] += orgs.pop(name)
+            merged.setdefault(base, []).append(name)
+    found = [Entity(n, ORG, c, tuple(sorted(merged.get(n, [])))) for n, c in orgs.items() if c > 0]
+    found += [Entity(n, PERSON, c) for n, c in people_all.items() if n not in orgs]
+    return tuple(sorted(found, key=lambda e: (-e.mentions, e.kind, e.name)))
+
+
+def from_dicts(items: list[dict]) -> tuple[Entity, ...]:
+    return tuple(Entity(d["name"], d["kind"], int(d.get("mentions", 1)), tuple(d.get("aliases", ()))) for d in items)

@@ -1,0 +1,274 @@
+"""Relevance: how well an article fits the watch profile, with the reasons.
+
+A profile is a set of weighted terms (words or phrases), terms that exclude, an optional
+region scope and a threshold. An article's score adds, for every term it contains:
+
+- ``TITLE_POINTS × weight`` when the term is in the title (a headline mention qualifies);
+- ``weight × (1 + ½ + ¼ + …)`` for its body mentions: repeated mentions saturate at twice
+  the weight, so one word said twenty times does not make an article relevant;
+
+and the body part is scaled by ``min(1, √(REF_CHARS / length))``: a passing mention in a
+long text on another subject counts for less than the same mention in a short news item.
+The article is relevant when the score reaches the threshold, no exclude term occurs, and,
+with ``only``, one of its regions is in the scope. Everything is deterministic and each
+matched term says where it matched, so a reader can redo the sum.
+
+Topics (sections of the digest) are scored the same way, one small profile per topic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from math import sqrt
+from typing import Any
+
+TITLE_POINTS = 3.0  # a title mention counts as much as three body mentions would without saturation
+REF_CHARS = 1500  # a typical news item; longer bodies have their body points scaled down
+SATURATION = 0.5  # each further body mention of a term counts half the previous one
+MAX_MENTIONS = 8  # beyond this the series adds nothing visible
+DEFAULT_THRESHOLD = 4.0
+
+# The default watch vocabulary: 产教融合 and what goes with it (vocational education, skilled
+# work, school–enterprise co-operation) and the regional industrial economy it serves.
+# Core terms weigh 2: one in a title (6 points) qualifies, one in a body (≤ 2) does not.
+DEFAULT_TERMS: dict[str, float] = {
+    "产教融合": 2.0,
+    "产教联合体": 2.0,
+    "校企合作": 2.0,
+    "产业学院": 2.0,
+    "现代学徒制": 2.0,
+    "新型学徒制": 2.0,
+    "学徒制": 1.5,
+    "工学一体化": 2.0,
+    "订单班": 2.0,
+    "职业教育": 2.0,
+    "职教": 1.5,
+    "职业院校": 2.0,
+    "技工院校": 2.0,
+    "技工学校": 2.0,
+    "技师学院": 2.0,
+    "职业技术学院": 2.0,
+    "职业学院": 1.5,
+    "中职": 1.5,
+    "高职": 1.5,
+    "技能人才": 2.0,
+    "高技能人才": 2.0,
+    "职业技能": 1.5,
+    "技能培训": 1.5,
+    "技能大赛": 1.5,
+    "技能等级": 1.5,
+    "技能大师": 1.5,
+    "工匠": 1.0,
+    "技师": 1.0,
+    "实训": 1.0,
+    "双师": 1.0,
+    "1+X": 1.0,
+    "产业工人": 1.0,
+    "区域经济": 1.5,
+    "产业集群": 1.5,
+    "产业链": 1.0,
+    "规上工业": 1.5,
+    "规上企业": 1.0,
+    "招商引资": 1.0,
+    "营商环境": 1.0,
+    "数字经济": 1.0,
+    "产城": 1.5,
+    "产业体系": 1.0,
+    "新兴产业": 1.0,
+    "产业园": 1.0,
+    "转型升级": 1.0,
+    "先进制造业": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the reader watches. Built from ``[profile]`` in newsdigest.toml (see ``from_dict``)."""
+
+    terms: tuple[tuple[str, float], ...]
+    exclude: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()  # short gazetteer names: 浙江, 杭州, 余杭区 → 余杭
+    only: bool = False  # with regions: only in-scope articles qualify (else they rank first)
+    threshold: float = DEFAULT_THRESHOLD
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any] | None) -> Profile:
+        """``{"terms": {"产教融合": 2, …}, "exclude": […], "regions": […], "only": bool,
+        "threshold": float}``; missing keys take the defaults (the 产教融合 vocabulary)."""
+        raw = raw or {}
+        terms = raw.get("terms") or DEFAULT_TERMS
+        if not isinstance(terms, Mapping):  # a plain list: every term weighs 1
+            terms = {str(t): 1.0 for t in terms}
+        return cls(
+            terms=tuple((str(t), float(w)) for t, w in terms.items() if str(t).strip() and float(w) > 0),
+            exclude=tuple(str(t) for t in raw.get("exclude", ()) if str(t).strip()),
+            regions=tuple(_place(str(r)) for r in raw.get("regions", ()) if str(r).strip()),
+            only=bool(raw.get("only", False)),
+            threshold=float(raw.get("threshold", DEFAULT_THRESHOLD)),
+        )
+
+    @classmethod
+    def of_keywords(cls, keywords: Iterable[str], threshold: float = DEFAULT_THRESHOLD) -> Profile:
+        """A topic's profile: its keywords, each weighing 2 (one title mention makes the topic)."""
+        return cls(terms=tuple((k, 2.0) for k in keywords if k), threshold=threshold)
+
+
+@dataclass(frozen=True)
+class Match:
+    """One profile term found in the article: mentions in the title and the body, and
+    the points they gave (title points + scaled body points)."""
+
+    term: str
+    title: int
+    body: int
+    points: float
+
+    @property
+    def where(self) -> str:
+        return "title+body" if self.title and self.body else "title" if self.title else "body"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"term": self.term, "where": self.where, "title": self.title, "body": self.body, "points": self.points}
+
+
+@dataclass(frozen=True)
+class Relevance:
+    score: float
+    relevant: bool
+    matched: tuple[Match, ...] = ()
+    excluded: tuple[str, ...] = ()  # exclude terms found (any one makes the article off-profile)
+    in_scope: bool | None = None  # None: the profile has no region scope
+
+    @property
+    def reason(self) -> str:
+        """One line for a person: why the article is in or out."""
+        if self.excluded:
+            return f"excluded by {'、'.join(self.excluded)}"
+        if self.in_scope is False and not self.relevant and self.score >= 0:
+            return "outside the region scope" if self.matched else "no profile term"
+        return f"score {self.score:g}" + ("" if self.relevant else " below the threshold")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "score": self.score,
+            "relevant": self.relevant,
+            "matched": [m.as_dict() for m in self.matched],
+            "excluded": list(self.excluded),
+            "in_scope": self.in_scope,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any] | None) -> Relevance:
+        if not raw:
+            return cls(0.0, False)
+        return cls(
+            score=float(raw.get("score", 0.0)),
+            relevant=bool(raw.get("relevant", False)),
+            matched=tuple(
+                Match(m["term"], int(m.get("title", 0)), int(m.get("body", 0)), float(m.get("points", 0)))
+                for m in raw.get("matched", ())
+            ),
+            excluded=tuple(raw.get("excluded", ())),
+            in_scope=raw.get("in_scope"),
+        )
+
+
+_PLACE_SUFFIX = re.compile(r"(?:自治区|自治州|自治县|特别行政区|省|市|县|区|旗|盟)$")
+
+
+def _place(name: str) -> str:
+    """浙江省 → 浙江, 杭州市 → 杭州: regions are stored by their short names."""
+    name = name.strip()
+    short = _PLACE_SUFFIX.sub("", name)
+    return short if len(short) >= 2 else name
+
+
+@lru_cache(maxsize=64)
+def _pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One alternation, longest terms first: 高技能人才 is counted once, not also as 技能人才."""
+    if not terms:
+        return None
+    ordered = sorted(set(terms), key=lambda t: (-len(t), t))
+    return re.compile("|".join(re.escape(t) for t in ordered), re.I)
+
+
+def _counts(pattern: re.Pattern[str] | None, text: str) -> dict[str, int]:
+    found: dict[str, int] = {}
+    if pattern is not None:
+        for m in pattern.finditer(text):
+            key = m.group(0)
+            found[key] = found.get(key, 0) + 1
+    return found
+
+
+def _fold(counts: dict[str, int], terms: tuple[str, ...]) -> dict[str, int]:
+    """Case-insensitive hits back onto the profile's own spelling of each term."""
+    canon = {t.lower(): t for t in terms}
+    out: dict[str, int] = {}
+    for hit, n in counts.items():
+        term = canon.get(hit.lower(), hit)
+        out[term] = out.get(term, 0) + n
+    return out
+
+
+def saturate(mentions: int) -> float:
+    """1, 1.5, 1.75, … : repeated mentions add less and less, never more than 2."""
+    n = min(mentions, MAX_MENTIONS)
+    return (1 - SATURATION**n) / (1 - SATURATION)
+
+
+def length_factor(chars: int) -> float:
+    """Body points are scaled by √(REF_CHARS/length) past REF_CHARS characters."""
+    return 1.0 if chars <= REF_CHARS else sqrt(REF_CHARS / chars)
+
+
+def _matches(profile: Profile, title: str, body: str) -> tuple[Match, ...]:
+    words = tuple(t for t, _ in profile.terms)
+    pattern = _pattern(words)
+    in_title = _fold(_counts(pattern, title), words)
+    in_body = _fold(_counts(pattern, body), words)
+    factor = length_factor(len(body))
+    out = []
+    for term, weight in profile.terms:
+        t, b = in_title.get(term, 0), in_body.get(term, 0)
+        if t or b:
+            points = weight * (TITLE_POINTS * (t > 0) + factor * (saturate(b) if b else 0.0))
+            out.append(Match(term, t, b, round(points, 2)))
+    return tuple(sorted(out, key=lambda m: (-m.points, m.term)))
+
+
+def in_scope(profile: Profile, regions: Iterable[str], title: str, body: str) -> bool | None:
+    """None without a scope; else whether the article's regions (province and city from
+    ``tag``) name a scoped place, or a scoped county is in the title or twice in the body."""
+    if not profile.regions:
+        return None
+    tagged = set(regions)
+    return any(r in tagged or r in title or body.count(r) >= 2 for r in profile.regions)
+
+
+def score(profile: Profile, title: str, body: str, regions: Iterable[str] = ()) -> Relevance:
+    """The article's relevance to the profile (see the module docstring for the sum)."""
+    matched = _matches(profile, title, body)
+    total = round(sum(m.points for m in matched), 2)
+    excluded = tuple(t for t in profile.exclude if t.lower() in title.lower() or t.lower() in body.lower())
+    scope = in_scope(profile, regions, title, body)
+    relevant = total >= profile.threshold and not excluded and not (profile.only and scope is False)
+    return Relevance(total, relevant, matched, excluded, scope)
+
+
+def topics(title: str, body: str, named: Iterable[tuple[str, tuple[str, ...]]]) -> tuple[str, ...]:
+    """Names of the topics whose keywords score past the threshold, best first."""
+    scored = []
+    for name, keywords in named:
+        result = score(Profile.of_keywords(keywords), title, body)
+        if result.relevant:
+            scored.append((-result.score, name))
+    return tuple(name for _, name in sorted(scored))
+
+
+def rank_key(rel: Relevance) -> tuple[int, float]:
+    """Sort key: in-scope articles first, then by score (higher first)."""
+    return (0 if rel.in_scope is not False else 1, -rel.score)
