@@ -32,6 +32,7 @@ lint: setup
 
 eval: setup
 	$(BIN)/python scripts/eval.py
+	$(BIN)/python tests/relevance_eval.py
 
 bench: setup
 	$(BIN)/python scripts/bench.py

@@ -15,7 +15,7 @@ from typing import Any
 
 # Names the mail issue fixed that do not follow <SECTION>_<KEY>.
 _ALIASES = {"NEWSDIGEST_MAIL_FROM": ("smtp", "mail_from"), "NEWSDIGEST_MAIL_TO": ("smtp", "mail_to")}
-SECTIONS = ("digest", "schedule", "store", "dedupe", "fetch", "smtp")
+SECTIONS = ("digest", "schedule", "store", "dedupe", "fetch", "smtp", "profile")
 
 
 class ConfigError(Exception):
@@ -59,6 +59,11 @@ class Config:
     def store_url(self) -> str:
         url = self.get("store", "url") or ""
         return url or f"sqlite:///{self.state_dir / 'newsdigest.db'}"
+
+    @property
+    def profile(self) -> dict[str, Any]:
+        """The watch profile's settings (``[profile]``), for ``relevance.Profile.from_dict``."""
+        return self.sections.get("profile", {})
 
     @property
     def smtp_password(self) -> str | None:

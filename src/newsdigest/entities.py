@@ -214,7 +214,9 @@ def _aliases(text: str, names: set[str]) -> dict[str, str]:
 def extract(title: str, body: str) -> tuple[Entity, ...]:
     """Organisations and people named in the article, most mentioned first."""
     text = f"{title}\n{body}"
-    pairs = [(p.word, p.flag) for p in _posseg().cut(text)]
+    places = tag.gazetteer()
+    # jieba tags some places as other words (大连 as an adverb): the gazetteer knows better.
+    pairs = [(p.word, "ns" if p.word in places else p.flag) for p in _posseg().cut(text)]
     orgs: Counter = Counter()
     people: Counter = Counter()
     for i, (word, _) in enumerate(pairs):

@@ -18,6 +18,7 @@ from importlib import resources
 from math import log
 from pathlib import Path
 
+from newsdigest import relevance
 from newsdigest.config import Topic
 
 _ETHNIC = (
@@ -191,13 +192,9 @@ def regions(title_tokens: list[str], body_tokens: list[str]) -> tuple[str, ...]:
 
 
 def topics(text: str, title: str, taxonomy: tuple[Topic, ...]) -> tuple[str, ...]:
-    """Topics whose keywords occur in the title, or at least twice in the text."""
-    scored = []
-    for topic in taxonomy:
-        hits = sum(text.count(k) for k in topic.keywords) + 3 * sum(title.count(k) for k in topic.keywords)
-        if hits >= 2:
-            scored.append((hits, topic.name))
-    return tuple(name for _, name in sorted(scored, key=lambda x: -x[0]))
+    """Topics whose keywords score as a watch profile of their own (``relevance.topics``):
+    a title mention, or several body mentions; one stray word in a long text is not enough."""
+    return relevance.topics(title, text, ((t.name, t.keywords) for t in taxonomy))
 
 
 @lru_cache(maxsize=1)
