@@ -83,3 +83,7 @@ def test_one_stray_word_no_longer_makes_a_topic() -> None:
     essay = FILLER + "文中提到一次职业技能。" + FILLER
     assert relevance.topics("下岗职工的社会资本与再就业", essay, taxonomy) == ()
     assert relevance.topics("校企合作育人才", "深化产教融合。", taxonomy) == ("产教融合",)
+
+
+def test_the_shipped_configuration_spells_out_the_default(cfg) -> None:
+    assert Profile.from_dict(cfg.profile) == Profile.from_dict(None)
