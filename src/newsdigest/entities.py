@@ -16,7 +16,6 @@ against ~150k), so the pipeline runs it on relevant articles only.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -72,6 +71,7 @@ _GENERIC = frozenset(
 _HEAD_TAGS = frozenset({"ns", "nt", "nz", "nr", "nrt", "nrfg", "j"})
 _BODY_TAGS = _HEAD_TAGS | frozenset({"n", "m", "vn", "an", "b", "nw", "eng", "f"})
 _MAX_PARTS = 6
+_LINKS = frozenset({"旗下", "下属", "所属", "直属", "联合", "携手", "牵头"})  # between two names
 _ORDINAL = re.compile(r"^第[一二三四五六七八九十0-9]+$")
 # Fields of study: 工商学院 alone is part of a longer name (宁波工商学院), not a name.
 _DISCIPLINES = frozenset(
@@ -148,10 +148,11 @@ class Entity:
 
 @lru_cache(maxsize=1)
 def _posseg() -> Any:
-    import jieba
+    """jieba's tagger with the dictionary ``tag`` uses (its user words and every place name),
+    so that the names found do not depend on which stage loaded jieba first."""
     import jieba.posseg
 
-    jieba.setLogLevel(logging.WARNING)
+    tag.tokenize("")  # loads tag's dictionary into jieba (once)
     return jieba.posseg
 
 
@@ -163,6 +164,8 @@ def _part(word: str, flag: str) -> bool:
     """May this token be inside a name? Ordinals yes (第一), other numbers no (首批, 34家)."""
     if flag == "m":
         return bool(_ORDINAL.match(word))
+    if word in _LINKS:
+        return False
     return flag in _BODY_TAGS
 
 
