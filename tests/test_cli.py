@@ -92,3 +92,27 @@ def test_help_imports_no_heavy_module() -> None:
     result = subprocess.run([sys.executable, "-c", code, *heavy], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == []
+
+
+def test_a_read_only_state_folder_is_one_clear_line(tmp_path: Path) -> None:
+    import pytest
+
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders")
+    state = tmp_path / "state"
+    state.mkdir()
+    state.chmod(0o555)
+    try:
+        done = newsdigest(state, "ingest", str(SEEDS))
+    finally:
+        state.chmod(0o755)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"the state folder {state} is read-only" in done.stderr and len(done.stderr.splitlines()) == 1
+
+
+def test_a_state_path_that_is_a_file_is_one_clear_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    done = newsdigest(blocker / "state", "ingest", str(SEEDS))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "cannot create the state folder" in done.stderr and len(done.stderr.splitlines()) == 1

@@ -212,3 +212,30 @@ def test_a_huge_week_keeps_the_email_under_the_clipping_size_and_the_archive_who
     assert len(result.html.encode("utf-8")) < GMAIL_CLIP
     assert "未在邮件中列出，见归档 2025-W23.html" in result.html and "（第1期）" in result.html
     assert re.search(r">产教融合 <span[^>]*>40 条</span>", result.html)  # the heading counts every story
+
+
+def test_the_email_stays_under_its_budget_whatever_the_week_holds_and_the_archive_keeps_all(cfg, engine):
+    from newsdigest.store.schema import rejects
+
+    insert_week(engine, W23, stories=400, reprints=300)
+    seen = W23 + timedelta(hours=5)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(rejects),
+            [
+                {
+                    "origin": f"https://spam{i % 40}.example.cn/{i}.html",
+                    "source": None,
+                    "reason": "no article text found",
+                    "at": seen,
+                }
+                for i in range(4000)
+            ],
+        )
+    result = digest.build(cfg, engine, "2025-W23")
+    for part in (result.html, result.text):
+        assert len(part.encode("utf-8")) <= digest.EMAIL_BUDGET
+    assert "见存档页" in result.text and "见存档页" in result.html
+    archive = result.html_path.read_text(encoding="utf-8")
+    assert archive.count("no article text found") == 4000
+    assert not list(result.html_path.parent.glob("*.tmp"))

@@ -58,3 +58,21 @@ def test_exact_reprint_under_another_name_joins_the_story(cfg, engine, tmp_path:
 def test_migrations_are_recorded_once(cfg) -> None:
     engine = store.connect(cfg.store_url)
     assert store.migrate(engine) == []
+
+
+def test_drop_folder_reads_only_known_files_inside_it(cfg, engine, tmp_path: Path) -> None:
+    from newsdigest import sources
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "secret.txt"
+    secret.write_text("机密：系统口令文件的内容，不应进入周报。" * 5, encoding="utf-8")
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "ok.txt").write_text("校企合作共建产业学院，推动产教融合走深走实。" * 5, encoding="utf-8")
+    (drop / "inside-link.txt").symlink_to(drop / "ok.txt")
+    (drop / "leak.txt").symlink_to(secret)
+    (drop / "passwd").write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (drop / "sub").symlink_to(outside, target_is_directory=True)
+    docs, rejected = sources.read_paths([drop])
+    assert sorted(Path(d.origin).name for d in docs) == ["inside-link.txt", "ok.txt"] and rejected == []

@@ -66,3 +66,21 @@ def test_tokenize_gives_jiebas_tokens() -> None:
     tag.tokenize("")  # loads the dictionary and the gazetteer words jieba.lcut must see too
     for text in texts:
         assert tag.tokenize(text) == jieba.lcut(text)
+
+
+def test_an_unwritable_jieba_cache_is_one_warning_line_not_a_traceback(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import jieba; jieba.dt.tmp_dir = {!r}\n"
+        "from newsdigest import tag\n"
+        "print(tag.tokenize('校企合作共建产业学院'))".format(str(tmp_path / "missing" / "dir"))
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "产业学院" in done.stdout
+    assert "Traceback" not in done.stderr
+    assert [line for line in done.stderr.splitlines() if line.strip()] == [
+        line for line in done.stderr.splitlines() if "jieba cannot write its dictionary cache" in line
+    ]
+    assert "jieba cannot write its dictionary cache" in done.stderr

@@ -165,8 +165,11 @@ def write_outbox(config: Config, msg: EmailMessage, week: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{week}.eml"
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(msg.as_bytes())
-    tmp.replace(path)
+    try:
+        tmp.write_bytes(msg.as_bytes())
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written .tmp behind
     return path
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -48,6 +49,7 @@ OTHER_TOPIC = "其他"
 TOP_KEYWORDS = 10
 # Gmail clips a message whose HTML passes ~102 KB; keep a margin below it.
 EMAIL_BUDGET = 100 * 1024
+EMAIL_DROPPED = 20  # dropped inputs listed per source in an email over budget (the archive lists all)
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.I)
 _CLASS_ATTR = re.compile(r' class="[^"]*"')
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
@@ -443,16 +445,49 @@ def _trim(view: dict[str, Any], keep: int) -> dict[str, Any]:
     return {**view, "sections": cut}
 
 
-def fit_email(config: Config, view: dict[str, Any], html: str, budget: int = EMAIL_BUDGET) -> str:
-    """The HTML as it is when small enough, else with only each section's top stories.
+def _fits(html: str, text: str, budget: int) -> bool:
+    return len(html.encode("utf-8")) <= budget and len(text.encode("utf-8")) <= budget
 
-    The archive keeps every story; the email says how many it left out and where they are.
-    """
+
+def _cut_coverage(items: list[Coverage], keep: int, sources: int | None = None) -> list[Coverage]:
+    """Each source's dropped inputs cut to ``keep`` lines (and the sources to ``sources``)."""
+    out = []
+    for c in items[:sources]:
+        extra = len(c.dropped) - keep
+        more = (f"……另有 {extra} 项，见存档页",) if extra > 0 else ()
+        out.append(Coverage(c.source, c.fetched, c.articles, c.new, c.dropped[:keep] + more))
+    if sources is not None and len(items) > sources:
+        out.append(Coverage(f"……另有 {len(items) - sources} 个来源，见存档页", 0, 0, 0, ()))
+    return out
+
+
+def _smaller_views(view: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Ever shorter emails: the appendix's lists cut first, then the stories, then the sources."""
+    short = {**view, "coverage": _cut_coverage(view["coverage"], EMAIL_DROPPED)}
+    yield short
     keep = max((len(s.stories) for s in view["sections"]), default=0)
-    while len(html.encode("utf-8")) > budget and keep > 1:
+    while keep > 1:
         keep = keep * 3 // 4
-        html = render(config, _trim(view, keep))[0]
-    return html
+        yield _trim(short, keep)
+    sources = len(view["coverage"])
+    while sources > 0:
+        sources //= 2
+        yield {**_trim(short, 1), "coverage": _cut_coverage(view["coverage"], EMAIL_DROPPED, sources)}
+
+
+def fit_email(
+    config: Config, view: dict[str, Any], html: str, text: str, budget: int = EMAIL_BUDGET
+) -> tuple[str, str]:
+    """HTML and text as they are when small enough, else shorter: the appendix lists its first
+    dropped inputs per source, then only each section's top stories are kept.
+
+    The archive keeps everything; the email says how many it left out and where they are.
+    """
+    for smaller in _smaller_views(view):
+        if _fits(html, text, budget):
+            break
+        html, text = render(config, smaller)
+    return html, text
 
 
 def render_index(config: Config, folder: Path) -> str:
@@ -475,8 +510,11 @@ def render_index(config: Config, folder: Path) -> str:
 def _write(path: Path, content: str) -> None:
     """Write through a temporary file so a reader never sees half a digest."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(content, encoding="utf-8", newline="\n")
-    tmp.replace(path)
+    try:
+        tmp.write_text(content, encoding="utf-8", newline="\n")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half-written .tmp behind
 
 
 def build(config: Config, engine: Engine, week: str | None) -> DigestResult:
@@ -490,11 +528,12 @@ def build(config: Config, engine: Engine, week: str | None) -> DigestResult:
     _write(html_path, html)
     _write(text_path, text)
     _write(index_path, render_index(config, folder))
+    mail_html, mail_text = fit_email(config, view, html, text)
     return DigestResult(
         week=label,
         subject=view["subject"],
-        html=fit_email(config, view, html),
-        text=text,
+        html=mail_html,
+        text=mail_text,
         html_path=html_path,
         text_path=text_path,
         index_path=index_path,

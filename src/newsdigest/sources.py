@@ -15,7 +15,8 @@ from newsdigest.models import Document, Rejected
 
 # Documents we know how to read; anything else in a drop folder is skipped quietly
 # (editor backups, .DS_Store), except that it is reported when named explicitly.
-TEXT_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm", ".xhtml", ""}
+# No empty suffix: a drop folder is not a place for arbitrary files.
+TEXT_SUFFIXES = {".txt", ".text", ".md", ".html", ".htm", ".xhtml"}
 MAX_FILE_BYTES = 20_000_000
 
 
@@ -31,6 +32,15 @@ def _read_file(path: Path, source: str | None, encoding: str | None = None) -> D
     return Document(origin=str(path), data=data, content_type=kind, source=source, encoding=encoding)
 
 
+def _droppable(path: Path, folder: Path) -> bool:
+    """A regular file with a known suffix, inside the folder even after following links
+    (a link to a system file must not put it into the archive and the email)."""
+    if path.name.startswith(".") or path.suffix.lower() not in TEXT_SUFFIXES:
+        return False
+    real = path.resolve()
+    return real.is_file() and real.is_relative_to(folder)
+
+
 def read_paths(
     paths: Iterable[Path], source: str | None = None, encoding: str | None = None
 ) -> tuple[list[Document], list[Rejected]]:
@@ -39,11 +49,7 @@ def read_paths(
     rejected: list[Rejected] = []
     for path in paths:
         if path.is_dir():
-            files = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in TEXT_SUFFIXES
-            )
+            files = sorted(p for p in path.rglob("*") if _droppable(p, path.resolve()))
         elif path.exists():
             files = [path]
         else:

@@ -197,12 +197,23 @@ def topics(text: str, title: str, taxonomy: tuple[Topic, ...]) -> tuple[str, ...
     return relevance.topics(title, text, ((t.name, t.keywords) for t in taxonomy))
 
 
+def _one_line_cache_error(record: logging.LogRecord) -> bool:
+    """jieba logs a traceback when it cannot write its dictionary cache (read-only or full
+    temporary folder); a one-line warning says all there is to say."""
+    if record.exc_info and record.getMessage().startswith("Dump cache file failed"):
+        exc = record.exc_info[1]
+        record.msg = f"jieba cannot write its dictionary cache ({exc}); it builds the dictionary in each run (~1 s)"
+        record.args, record.exc_info, record.exc_text = (), None, None
+    return True
+
+
 @lru_cache(maxsize=1)
 def _jieba() -> tuple[object, dict[str, float], float, frozenset[str]]:
     import jieba
     import jieba.analyse
 
     jieba.setLogLevel(logging.WARNING)
+    jieba.default_logger.addFilter(_one_line_cache_error)
     jieba.initialize()
     jieba.load_userdict(str(Path(str(resources.files("newsdigest") / "data" / "userdict.txt"))))
     for form in gazetteer():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import pkgutil
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -34,13 +35,31 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+class StoreError(Exception):
+    """The store cannot be used; the message is one line for the user."""
+
+
+def _writable(database: Path) -> None:
+    """Create the state folder; say why not (SQLite only says "unable to open database file")."""
+    folder = database.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the state folder {folder}: {exc.strerror or exc}") from None
+    if not os.access(folder, os.W_OK) or (database.exists() and not os.access(database, os.W_OK)):
+        raise StoreError(
+            f"the state folder {folder} is read-only: newsdigest keeps its database there "
+            "(use --state or NEWSDIGEST_STATE for a writable folder)"
+        )
+
+
 def connect(url: str) -> Engine:
     """An engine for the URL with the schema migrated; cached per URL within a process."""
     if url in _ENGINES:
         return _ENGINES[url]
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _writable(Path(parsed.database))
     engine = create_engine(url, future=True)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
