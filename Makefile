@@ -31,7 +31,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 eval: setup
-	$(BIN)/python scripts/eval.py
+	$(BIN)/python tests/evaluation.py
 	$(BIN)/python tests/relevance_eval.py
 
 bench: setup

@@ -1,6 +1,8 @@
-"""The quality gate: every figure of scripts/eval.py stays at or beyond its pin.
+"""The quality gate: every figure of tests/evaluation.py stays at or beyond its pin, over
+exactly the corpus the pins were measured on.
 
-Pins live in tests/eval_baseline.json and only ever move towards better.
+Pins live in tests/eval_baseline.json and only ever move towards better; the corpus checksum
+beside them changes only together with a deliberate change of the scored data.
 """
 
 import importlib.util
@@ -9,20 +11,24 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="module")
 def evaluation():
-    spec = importlib.util.spec_from_file_location("newsdigest_eval", ROOT / "scripts" / "eval.py")
+    spec = importlib.util.spec_from_file_location("newsdigest_eval", HERE / "evaluation.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module, module.evaluate()
 
 
+def _baseline() -> dict:
+    return json.loads((HERE / "eval_baseline.json").read_text("utf-8"))
+
+
 def test_every_figure_holds_its_pin(evaluation) -> None:
     module, figures = evaluation
-    pins = json.loads((ROOT / "tests" / "eval_baseline.json").read_text("utf-8"))
+    pins = _baseline()["pins"]
     assert set(pins) <= set(figures), "a pinned figure is no longer measured"
     worse = {
         name: (figures[name], pin)
@@ -30,6 +36,13 @@ def test_every_figure_holds_its_pin(evaluation) -> None:
         if (figures[name] > pin + 1e-9 if name in module.LOWER_IS_BETTER else figures[name] < pin - 1e-9)
     }
     assert not worse, f"figures below their pins (now, pinned): {worse}"
+
+
+def test_scored_corpus_is_the_pinned_one(evaluation) -> None:
+    module, _ = evaluation
+    assert module.corpus_checksum() == _baseline()["corpus_sha256"], (
+        "the scored corpus changed: re-measure, then pin its new checksum with the figures"
+    )
 
 
 def test_gate_covers_every_corpus(evaluation) -> None:

@@ -1,6 +1,10 @@
 """Quality gate of the text stages over real third-party data in tests/data/.
 
-    .venv/bin/python scripts/eval.py          # prints the table (``make eval``)
+    .venv/bin/python tests/evaluation.py      # prints the table (``make eval``)
+
+``tests/test_eval_gate.py`` holds every figure to its pin in ``tests/eval_baseline.json``
+(pins only move towards better) and the scored corpus to its checksum there: a changed
+page or gold file is a deliberate, visible change of the baseline, never a silent one.
 
 Corpora (see the PROVENANCE files beside them):
 - html/cwced: 69 pages with human gold body / author / date.
@@ -17,16 +21,22 @@ Corpora (see the PROVENANCE files beside them):
 - spam/hplt_zho_Hans_annotated: share of the clean snippets' characters removed, and how
   many of the unnatural snippets get something removed as spam.
 - spam/pages_excerpts: share of link-farm characters removed (the lines holding ≥ 3 bars).
+- html/gold_meta.json: human title and author gold for every page of html/ (see its ``how``).
+  title: ours equals the gold with whitespace ignored.  authors: the set of credited
+  writers equals the gold's (editors, photographers and organisations are not authors;
+  an empty gold wants none).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 import sys
 from collections import Counter
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +46,10 @@ from newsdigest import clean, decode, extract, meta, split  # noqa: E402
 from newsdigest.models import Meta  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
+BASELINE = ROOT / "tests" / "eval_baseline.json"
+GOLD = DATA / "html" / "gold_meta.json"
+# Every file the figures are computed from: their checksum is pinned beside the figures.
+CORPUS = (DATA / "html", DATA / "spam" / "hplt_zho_Hans_annotated", DATA / "spam" / "pages_excerpts")
 _SPACE = re.compile(r"\s+")
 _GOLD_DATE = re.compile(r"^((?:19|20)\d\d)(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 # Figures where smaller is better; every other figure is better when larger.
@@ -45,6 +59,26 @@ LOWER_IS_BETTER = frozenset({"hplt_clean_chars_removed_pct"})
 def articles(text: str, hints: Meta) -> list[tuple[Meta, tuple[str, ...]]]:
     page = clean.clean(text)
     return [meta.finalize(piece, page.meta, hints) for piece in split.split(page)]
+
+
+@cache
+def extracted(relative: str, url: str | None = None) -> tuple[list[tuple[Meta, tuple[str, ...]]], Meta]:
+    """The articles of one page of ``html/`` (and the HTML metadata), computed once per run."""
+    try:
+        html = decode.decode((DATA / "html" / relative).read_bytes(), None, None)
+    except decode.DecodeError:  # the pipeline rejects it: scored as an empty result
+        return [], Meta()
+    text, hints = extract.html_to_text(html, url)
+    return articles(text, hints), hints
+
+
+def corpus_checksum() -> str:
+    """sha256 over the path and bytes of every file of the scored corpora."""
+    digest = hashlib.sha256()
+    for path in sorted(p for base in CORPUS for p in base.rglob("*") if p.is_file()):
+        digest.update(f"{path.relative_to(DATA).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def char_f1(ours: str, gold: str) -> float:
@@ -82,12 +116,7 @@ def cwced() -> dict[str, float]:
     f1s, dates, authors = [], [], []
     for page in sorted((base / "original").glob("*.html")):
         stem = page.stem
-        try:
-            html = decode.decode(page.read_bytes(), None, None)
-        except decode.DecodeError:  # the pipeline rejects it: scored as an empty result
-            html = ""
-        text, hints = extract.html_to_text(html, None) if html else ("", Meta())
-        found = articles(text, hints)
+        found, hints = extracted(page.relative_to(DATA / "html").as_posix())
         body = "\n".join("\n".join(b) for _, b in found)
         info = found[0][0] if found else hints
         f1s.append(char_f1(body, (base / "cleaned" / f"{stem}.txt").read_text("utf-8", "replace")))
@@ -107,13 +136,11 @@ def cwced() -> dict[str, float]:
 
 
 def trafilatura_subset() -> dict[str, float]:
-    base = DATA / "html" / "trafilatura"
-    cases = json.loads((base / "evaldata_zh_subset.json").read_text("utf-8"))
+    cases = _trafilatura_cases()
     with_ok = with_n = without_ok = without_n = 0
     for url, case in cases.items():
-        html = decode.decode((base / case["file"]).read_bytes(), None, None)
-        text, hints = extract.html_to_text(html, url)
-        body = "\n".join("\n".join(b) for _, b in articles(text, hints))
+        found, _ = extracted(f"trafilatura/{case['file']}", url)
+        body = "\n".join("\n".join(b) for _, b in found)
         with_n += len(case.get("with", []))
         with_ok += sum(s in body for s in case.get("with", []))
         without_n += len(case.get("without", []))
@@ -159,19 +186,72 @@ def link_farms() -> dict[str, float]:
     return {"linkfarm_chars_removed_pct": 100 * removed / max(total, 1)}
 
 
+def _squeeze(text: str | None) -> str:
+    return _SPACE.sub("", text or "")
+
+
+def gold_meta() -> dict[str, float]:
+    """Title and author accuracy against the human gold of every page (none without the file)."""
+    if not GOLD.exists():
+        return {}
+    pages = json.loads(GOLD.read_text("utf-8"))["pages"]
+    urls = {f"trafilatura/{c['file']}": u for u, c in _trafilatura_cases().items()}
+    titles, authors = [], []
+    for relative, gold in sorted(pages.items()):
+        title, names = _gold_misses(relative, gold, urls.get(relative))
+        titles += [] if title is None else [not title]
+        authors += [] if names is None else [not names]
+    return {
+        "gold_title_accuracy": sum(titles) / max(len(titles), 1),
+        "gold_author_accuracy": sum(authors) / max(len(authors), 1),
+        "gold_pages": len(pages),
+    }
+
+
+def _gold_misses(relative: str, gold: dict, url: str | None) -> tuple[str | None, str | None]:
+    """What we got wrong on one page (title, authors): '' when right, None when there is no gold."""
+    found, hints = extracted(relative, url)
+    info = found[0][0] if found else hints
+    title = names = None
+    if gold.get("title"):
+        title = "" if _squeeze(info.title) == _squeeze(gold["title"]) else f"{info.title!r} ≠ {gold['title']!r}"
+    if gold.get("authors") is not None:
+        ours, want = {_squeeze(a) for a in info.authors}, {_squeeze(a) for a in gold["authors"]}
+        names = "" if ours == want else f"{sorted(ours)} ≠ {sorted(want)}"
+    return title, names
+
+
+def print_misses() -> None:
+    """Every page whose title or authors differ from the gold (``tests/evaluation.py --misses``)."""
+    pages = json.loads(GOLD.read_text("utf-8"))["pages"]
+    urls = {f"trafilatura/{c['file']}": u for u, c in _trafilatura_cases().items()}
+    for relative, gold in sorted(pages.items()):
+        for what, miss in zip(("title", "authors"), _gold_misses(relative, gold, urls.get(relative)), strict=True):
+            if miss:
+                print(f"{relative}\t{what}\t{miss}")
+
+
+def _trafilatura_cases() -> dict[str, dict]:
+    return json.loads((DATA / "html" / "trafilatura" / "evaldata_zh_subset.json").read_text("utf-8"))
+
+
 def evaluate() -> dict[str, float]:
-    return {**cwced(), **trafilatura_subset(), **hplt(), **link_farms()}
+    return {**cwced(), **trafilatura_subset(), **gold_meta(), **hplt(), **link_farms()}
 
 
 def main() -> None:
     figures = evaluate()
-    pins = json.loads((ROOT / "tests" / "eval_baseline.json").read_text("utf-8"))
+    baseline = json.loads(BASELINE.read_text("utf-8"))
+    pins = baseline["pins"]
     print(f"{'figure':34} {'value':>9} {'pinned':>9}  better")
     for name, value in figures.items():
         pin = pins.get(name)
         direction = "lower" if name in LOWER_IS_BETTER else "higher"
         print(f"{name:34} {value:9.3f} {'' if pin is None else format(pin, '9.3f'):>9}  {direction}")
+    checksum = corpus_checksum()
+    same = "matches the pin" if checksum == baseline["corpus_sha256"] else "DIFFERS from the pin"
+    print(f"corpus sha256 {checksum} ({same})")
 
 
 if __name__ == "__main__":
-    main()
+    print_misses() if "--misses" in sys.argv else main()
