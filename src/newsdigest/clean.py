@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from newsdigest import meta as m
 from newsdigest.models import Cleaned, Meta, Removed
+from newsdigest.models import RemovedKind as K
 
-TEXT, BYLINE = "", "byline"  # block kinds that stay in the text (a byline only on print pages)
+TEXT, BYLINE = "", K.BYLINE  # block kinds that stay in the text (a byline only on print pages)
 _SENT_END = "。！？!?…”」』）)】"
 _CLAUSE_PUNCT = re.compile(r"[,，、;；:：]")
 _SENT_PUNCT = re.compile(r"[。！？!?]")
@@ -24,59 +25,71 @@ _SENT_PUNCT = re.compile(r"[。！？!?]")
 _SUBHEAD = re.compile(r"^[^,，、;；:：。！？\s]{2,8}[,， ][^,，、;；:：。！？\s]{2,16}$")
 _WS = re.compile(r"[ \t\u00a0\u2002\u2003\u3000\ufeff\u200b]+")
 
+
+def _any(*tokens: str) -> str:
+    """One regex alternation of tokens (regex fragments, each listed once)."""
+    return "|".join(tokens)
+
+
 # --- spam: short query-like cells separated by bars, glued to domains, or headed lists ---
 _CELL_SEP = re.compile(r"\s*[|｜丨¦]\s*|\s+[/-]\s+|\s{2,}|\u3000+")
-_SPAMMY = re.compile(
-    r"什么|怎么|为什么|为啥|咋办|吗$|意思|原因|哪里|哪个|哪些|多少钱|是谁|好不好|能不能|属相|生肖|星座|"
-    r"彩票|时时彩|开奖|六合彩|娱乐城|博彩|赌场|棋牌|成人|无码|毛片|黄片|[Aa][Vv](?:在线|片)|一区|二区|在线观看|"
-    r"免费下载|下载安装|官方版|资料下载|"
-    r"[a-z0-9][a-z0-9-]*\.(?:com|cn|net|org|cc|top|xyz|info|vip|me|tv|site|shop|club|wang)\b|https?://",
-    re.I,
-)
+_QUESTION_WORDS = ("什么", "怎么", "为什么", "为啥", "咋办", "吗$", "意思", "原因", "哪里", "哪个", "哪些")
+_QUESTION_WORDS += ("多少钱", "是谁", "好不好", "能不能")  # search-query cells of content farms
+_FORTUNE = ("属相", "生肖", "星座")
+_GAMBLING = ("彩票", "时时彩", "开奖结果", "六合彩", "娱乐城", "博彩", "赌场", "棋牌")
+_ADULT = ("成人", "无码", "毛片", "黄片", "[Aa][Vv](?:在线|片)", "一区", "二区", "在线观看")
+_DOWNLOADS = ("官方版", "下载安装", "免费下载", "资料下载")
+_DOMAIN = r"[a-z0-9][a-z0-9-]*\.(?:com|cn|net|org|cc|top|xyz|info|vip|me|tv|site|shop|club|wang)\b|https?://"
+_SPAMMY = re.compile(_any(*_QUESTION_WORDS, *_FORTUNE, *_GAMBLING, "开奖", *_ADULT, *_DOWNLOADS, _DOMAIN), re.I)
 _NUMERIC = re.compile(r"^[\d.,%％+\-~～:/年月日万亿元个人次]+$")
-_INJECTED = re.compile(
-    r"^\S{0,12}(?:时时彩|彩票|开奖结果|六合彩|娱乐城|博彩|棋牌|赌场|官方版|下载安装)\S{0,12}\s+(?=\S)"
-)
-_LIST_HEAD = re.compile(
-    r"^[【\[]?(相关搜索|热门搜索|热搜|热门推荐|相关推荐|猜你喜欢|热门标签|相关标签|标签|友情链接|"
-    r"相关阅读|相关新闻|相关报道|相关链接|相关文章|推荐阅读|延伸阅读|精彩推荐|热点推荐|热门文章|点击排行|阅读排行)[】\]]?\s*[:：]?"
-)
-_LIST_CHROME = frozenset(
-    [
-        "相关阅读",
-        "相关新闻",
-        "相关报道",
-        "相关链接",
-        "相关文章",
-        "推荐阅读",
-        "延伸阅读",
-        "精彩推荐",
-        "热点推荐",
-        "热门文章",
-        "点击排行",
-        "阅读排行",
-    ]
-)
+# A gambling or download term glued before the real line (``时时彩开奖 正文…``).
+_INJECTED = re.compile(rf"^\S{{0,12}}(?:{_any(*_GAMBLING, *_DOWNLOADS[:2])})\S{{0,12}}\s+(?=\S)")
+# Headings of lists that are site furniture (related links, rankings) and of search-tag lists.
+_CHROME_LIST_HEADS = ("相关阅读", "相关新闻", "相关报道", "相关链接", "相关文章", "推荐阅读", "延伸阅读")
+_CHROME_LIST_HEADS += ("精彩推荐", "热点推荐", "热门文章", "点击排行", "阅读排行")
+_SPAM_LIST_HEADS = ("相关搜索", "热门搜索", "热搜", "热门推荐", "相关推荐", "猜你喜欢", "热门标签", "相关标签", "标签")
+_SPAM_LIST_HEADS += ("友情链接",)
+_LIST_HEAD = re.compile(rf"^[【\[]?({_any(*_SPAM_LIST_HEADS, *_CHROME_LIST_HEADS)})[】\]]?\s*[:：]?")
+_LIST_CHROME = frozenset(_CHROME_LIST_HEADS)
+_LIST_LEN = 30  # lines under a list heading taken as its items
+_ITEM_LEN, _BULLET_ITEM_LEN = 40, 80  # longest list item; a bulleted one (``·…``) may be longer
 
 # --- chrome: breadcrumbs, share bars, print/close, prev/next, copyright, counters, font bars ---
-_CRUMB = re.compile(
-    r"^(?:当前位置|您的位置|你的位置|您现在的位置|现在的位置|所在位置|當前位置|您當前的位置)\s*[:：]?|^首[页頁]\s*(?:>|»|›|＞|→|/)"
-)
-_CRUMB_SEP = re.compile(r"\s*(?:>>|>|»|›|＞|→|/)\s*")
+_HERE = ("当前位置", "您的位置", "你的位置", "您现在的位置", "现在的位置", "所在位置", "當前位置", "您當前的位置")
+_CRUMB_ARROW = r"(?:>>|>|»|›|＞|→|/)"
+_CRUMB = re.compile(rf"^(?:{_any(*_HERE)})\s*[:：]?|^首[页頁]\s*{_CRUMB_ARROW}")
+_CRUMB_SEP = re.compile(rf"\s*{_CRUMB_ARROW}\s*")
+_PAGING = ("上一篇", "下一篇", "上一条", "下一条", "上一页", "下一页", "返回列表", "返回首页", "返回顶部")
+_SHARE = (r"(?:分享到|分享至|分享)\s*[:：]", "扫一扫", "扫描二维码", "用手机扫描", "手机扫码")
+_PAGE_TOOLS = ("打印本页", "打印此文", "打印文章", "关闭窗口", "关闭本页", "收藏本页", "加入收藏", "我要纠错", "纠错")
+_SITE_FOOTER = ("主办单位", "承办单位", "技术支持", "网站地图", "联系我们", "关于我们", "免责声明")
+_COPYRIGHT = ("Copyright", "版权所有", "©", "ⓒ")
 _CHROME = re.compile(
-    r"^(?:(?:上一篇|下一篇|上一条|下一条|上一页|下一页|返回列表|返回首页|返回顶部)|(?:分享到|分享至|分享)\s*[:：]|"
-    r"扫一扫|扫描二维码|用手机扫描|手机扫码|【?\s*(?:打印本页|打印此文|打印文章|关闭窗口|关闭本页|收藏本页|加入收藏|我要纠错|纠错)|"
-    r"【?\s*字体\s*[:：]?|字号\s*[:：]|Copyright|版权所有|©|ⓒ|主办单位|承办单位|技术支持|网站地图|联系我们|关于我们|免责声明|"
-    r"[(（]?完[)）]$|[·•]\S{1,8}[·•]$)",
+    rf"^(?:{_any(*_PAGING)}|{_any(*_SHARE)}|【?\s*(?:{_any(*_PAGE_TOOLS)})|【?\s*字体\s*[:：]?|字号\s*[:：]|"
+    rf"{_any(*_COPYRIGHT, *_SITE_FOOTER)}|[(（]?完[)）]$|[·•]\S{{1,8}}[·•]$)",
     re.I,
 )
+# Anywhere in a short line: registration numbers, tool links, counters.
+_REGISTRATION = ("ICP备", "ICP证", "公网安备")
+_TOOL_LINKS = ("【打印", "【关闭", "【纠错】", "在手机打开", r"\s大\s+中\s+小\b", "关注新华网")
 _CHROME_ANY = re.compile(
-    r"ICP备|ICP证|公网安备|版权所有|Copyright\s*©|【打印|【关闭|在手机打开|\s大\s+中\s+小\b|关注新华网|【纠错】|"
-    r"(?:浏览|阅读|点击|被阅)(?:次数|量|数)\s*[:：]"
+    _any(*_REGISTRATION, "版权所有", r"Copyright\s*©", *_TOOL_LINKS, r"(?:浏览|阅读|点击|被阅)(?:次数|量|数)\s*[:：]")
 )
-_COUNTER_ONLY = re.compile(
-    r"^(?:(?:本文被阅次数|浏览量|浏览次数|阅读量|阅读次数|阅读数|点击数|点击量|点击率|访问量|人气|字号|字体|打印)[:：]\s*\S*\s*)+$"
-)
+_COUNTER_ONLY = re.compile(rf"^(?:(?:{_any(*m.COUNTER_LABELS)})[:：]\s*\S*\s*)+$")
+
+# --- line lengths (characters) that separate furniture from prose ---
+_TITLE_LEN = 60  # longest title (and captioned photo credit line) seen on real pages
+_META_LINE = 150  # longest metadata or caption line; longer ones are prose quoting a label
+_CHROME_LINE = 100  # a breadcrumb or tool line is short; prose starting with 首页> is not chrome
+_CHROME_ANY_LINE = 80  # a footer line holding ICP/copyright text anywhere
+_CELL_LEN = 40  # a link-farm cell is a search query, never a paragraph
+_KEYWORD_CELLS = 8  # cells in a line for a keyword list (fewer: a short enumeration)
+_MENU_CELLS, _MENU_ITEM = 6, 6  # a navigation bar: six or more items of at most six characters
+_CHANNEL_NAME = 12  # a channel name repeated from the breadcrumb
+_CAPTION_FRAGMENT = 30  # a broken caption's leftover sentence
+_HEADER_LINES = 3  # title and up to two subtitles above the first metadata line
+_CUT_LINE = 30  # a line this long without closing punctuation was cut by print layout
+_HEADING_LEN = 25  # a short unpunctuated line is a heading, not a continuation
 
 # --- captions ---
 _CAPTION = re.compile(
@@ -88,14 +101,17 @@ _CAPTION_TAIL = re.compile(r"[(（](?:\S{0,12}\s)?\S{2,8}\s?摄[)）]$")
 _SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]*[”’」』)）]?")
 _NORM = re.compile(r"[\W_]+")
 _FILLER = re.compile(r"^(?:据了解|据悉|据介绍|此外|同时|另外|其中|为了|为)")
-_SHINGLE = 4
+_SHINGLE = 4  # characters per shingle: short enough to see a sentence reworded in places
+_SHORTEST_REPEAT = 12  # normalised characters below which a sentence is too generic to call a repeat
+_REPEAT_SHARE = 0.7  # share of a sentence's shingles seen in one earlier sentence: a repeat
+_SHORTEST_CLAUSE = 8  # a clause repeated back to back is a scraper's stutter from this length on
 
 
 @dataclass
 class _Block:
     text: str
-    kind: str = TEXT
-    removed: str = ""  # text taken out of a kept block (spam cells, credits)
+    kind: str = TEXT  # TEXT, or a RemovedKind
+    removed: list[Removed] = field(default_factory=list)  # taken out of a kept block (spam cells, credits)
 
 
 def clean(text: str) -> Cleaned:
@@ -123,20 +139,16 @@ def _clean_once(text: str) -> Cleaned:
     if header:
         found = replace(found, title=header[0].text)
         for sub in header[1:]:
-            sub.kind = "subtitle"
+            sub.kind = K.SUBTITLE
     paragraphs = _join(blocks, {id(b) for b in header})
     removed = [Removed(b.kind, b.text) for b in blocks if b.kind not in (TEXT, BYLINE)]
-    removed += [Removed(kind, part) for b in blocks for kind, part in _split_removed(b.removed)]
+    removed += [r for b in blocks for r in b.removed]
     paragraphs, dups = _dedupe(paragraphs)
     return Cleaned(tuple(paragraphs), tuple(removed + dups), found)
 
 
-def _split_removed(removed: str) -> list[tuple[str, str]]:
-    return [tuple(item.split("\0", 1)) for item in removed.split("\1") if item]  # type: ignore[misc]
-
-
-def _note(block: _Block, kind: str, text: str) -> None:
-    block.removed += f"{kind}\0{text}\1"
+def _note(block: _Block, kind: K, text: str) -> None:
+    block.removed.append(Removed(kind, text))
 
 
 # --- classification --------------------------------------------------------------------
@@ -148,15 +160,15 @@ def _classify(blocks: list[_Block], found: Meta) -> Meta:
         line = block.text
         if (
             list_left
-            and len(line) <= (80 if line.startswith(("·", "•")) else 40)
+            and len(line) <= (_BULLET_ITEM_LEN if line.startswith(("·", "•")) else _ITEM_LEN)
             and not line.endswith(tuple("。！？!?"))
         ):
             block.kind, list_left = list_kind, list_left - 1
             continue
         list_left = 0
         if head := _LIST_HEAD.match(line):
-            list_kind = "chrome" if head.group(1) in _LIST_CHROME else "spam"
-            block.kind, list_left = list_kind, 30
+            list_kind = K.CHROME if head.group(1) in _LIST_CHROME else K.SPAM
+            block.kind, list_left = list_kind, _LIST_LEN
             continue
         kind, fields = _line_kind(line)
         if fields is not None:
@@ -170,21 +182,21 @@ def _classify(blocks: list[_Block], found: Meta) -> Meta:
 
 def _line_kind(line: str) -> tuple[str, Meta | None]:
     """The removal kind of one whole line ('' keeps it) and metadata it carries."""
-    if (_CAPTION.match(line) and len(line) <= 150) or (len(line) <= 60 and _CAPTION_TAIL.search(line)):
-        return "caption", None
+    if (_CAPTION.match(line) and len(line) <= _META_LINE) or (len(line) <= _TITLE_LEN and _CAPTION_TAIL.search(line)):
+        return K.CAPTION, None
     if m.is_date_line(line):
-        return "metadata", Meta(published=m.parse_date(line))
+        return K.METADATA, Meta(published=m.parse_date(line))
     fields = _metadata_fields(line)
     if fields is not None:
-        return ("chrome" if _COUNTER_ONLY.match(line) else "metadata"), fields
+        return (K.CHROME if _COUNTER_ONLY.match(line) else K.METADATA), fields
     if _is_chrome(line):
-        return "chrome", None
+        return K.CHROME, None
     return "", None
 
 
 def _metadata_fields(line: str) -> Meta | None:
     bare = line.strip("【】[] ")
-    if len(bare) > 150 or bare.endswith(("。", "！", "？")):
+    if len(bare) > _META_LINE or bare.endswith(("。", "！", "？")):
         return None
     fields = m.parse_fields(bare)
     if fields is None:
@@ -196,9 +208,9 @@ def _metadata_fields(line: str) -> Meta | None:
 
 
 def _is_chrome(line: str) -> bool:
-    if len(line) <= 100 and (_CRUMB.match(line) or _CHROME.match(line)):
+    if len(line) <= _CHROME_LINE and (_CRUMB.match(line) or _CHROME.match(line)):
         return True
-    return len(line) <= 80 and not _SENT_PUNCT.search(line[-1:]) and bool(_CHROME_ANY.search(line))
+    return len(line) <= _CHROME_ANY_LINE and not _SENT_PUNCT.search(line[-1:]) and bool(_CHROME_ANY.search(line))
 
 
 # SEO keyword runs inside a line: eight or more space-separated Chinese phrases in a row,
@@ -223,7 +235,7 @@ def _strip_spam(block: _Block) -> None:
 def _strip_farm(block: _Block) -> None:
     line = block.text
     if inj := _INJECTED.match(line):
-        _note(block, "spam", inj.group(0).strip())
+        _note(block, K.SPAM, inj.group(0).strip())
         line = block.text = line[inj.end() :]
     cells = [c.strip() for c in _CELL_SEP.split(line) if c.strip()]
     spaced = len(cells) < 3 and not _SENT_PUNCT.search(line)
@@ -231,21 +243,21 @@ def _strip_farm(block: _Block) -> None:
         cells = line.split(" ")
     if len(cells) < 3:
         return
-    short = [c for c in cells if len(c) <= 40]
+    short = [c for c in cells if len(c) <= _CELL_LEN]
     spammy = sum(1 for c in short if _SPAMMY.search(c))
     numeric = any(_NUMERIC.match(c) for c in cells)
-    long_cells = [c for c in cells if len(c) > 40]
+    long_cells = [c for c in cells if len(c) > _CELL_LEN]
     farm = len(short) >= 3 and spammy >= max(2, len(short) / 2)
     # Words separated only by spaces are keywords unless they read like a forum post.
     keywords = _keywords(" ".join(cells)) if spaced else sum(map(len, cells)) / len(cells) >= _RUN_MEAN
-    farm = farm or (len(cells) >= 8 and not numeric and not long_cells and keywords)
+    farm = farm or (len(cells) >= _KEYWORD_CELLS and not numeric and not long_cells and keywords)
     if farm and long_cells:
-        _note(block, "spam", " | ".join(short))
+        _note(block, K.SPAM, " | ".join(short))
         block.text = "\n".join(long_cells)
     elif farm:
-        block.kind = "spam"
-    elif len(cells) >= 6 and not numeric and not long_cells and max(map(len, cells)) <= 6:
-        block.kind = "chrome"  # a navigation bar
+        block.kind = K.SPAM
+    elif len(cells) >= _MENU_CELLS and not numeric and not long_cells and max(map(len, cells)) <= _MENU_ITEM:
+        block.kind = K.CHROME  # a navigation bar
 
 
 def _strip_runs(block: _Block) -> None:
@@ -257,7 +269,7 @@ def _strip_runs(block: _Block) -> None:
 
 
 def _cut(block: _Block, text: str, gap: str) -> str:
-    _note(block, "spam", text)
+    _note(block, K.SPAM, text)
     return gap
 
 
@@ -273,35 +285,35 @@ def _channel_names(blocks: list[_Block]) -> None:
     crumbs = {
         seg.strip(" :：")
         for b in blocks
-        if b.kind == "chrome" and _CRUMB.match(b.text)
+        if b.kind == K.CHROME and _CRUMB.match(b.text)
         for seg in _CRUMB_SEP.split(_CRUMB.sub("", b.text))[:-1]
     }
     for block in blocks:
-        if block.kind == TEXT and len(block.text) <= 12 and block.text in crumbs:
-            block.kind = "chrome"
+        if block.kind == TEXT and len(block.text) <= _CHANNEL_NAME and block.text in crumbs:
+            block.kind = K.CHROME
 
 
 def _caption_fragments(blocks: list[_Block]) -> None:
     """Print captions broken around an unfinished ``▲…`` line: short neighbours ending in 。."""
     for i, block in enumerate(blocks):
-        if block.kind != "caption" or block.text.endswith(tuple(_SENT_END)):
+        if block.kind != K.CAPTION or block.text.endswith(tuple(_SENT_END)):
             continue
         for j in (i - 1, i + 1):
             if (
                 0 <= j < len(blocks)
                 and blocks[j].kind == TEXT
-                and len(blocks[j].text) <= 30
+                and len(blocks[j].text) <= _CAPTION_FRAGMENT
                 and blocks[j].text.endswith("。")
                 and not _CLAUSE_PUNCT.search(blocks[j].text)
             ):
-                blocks[j].kind = "caption"
+                blocks[j].kind = K.CAPTION
 
 
 # --- bylines, credits, header ----------------------------------------------------------
 
 
 def _is_titleish(text: str) -> bool:
-    return len(text) <= 60 and not text.endswith(tuple("。！？!?；;"))
+    return len(text) <= _TITLE_LEN and not text.endswith(tuple("。！？!?；;"))
 
 
 def _print_page(blocks: list[_Block]) -> bool:
@@ -319,7 +331,7 @@ def _bylines(blocks: list[_Block], found: Meta, multi: bool) -> Meta:
     for block in blocks:
         if block.kind != TEXT or not (names := m.parse_byline(block.text)):
             continue
-        block.kind = BYLINE if multi else "metadata"
+        block.kind = BYLINE if multi else K.METADATA
         if not multi:
             found = m.merge(found, Meta(authors=names))
     return found
@@ -329,11 +341,11 @@ def _credits(blocks: list[_Block], found: Meta) -> Meta:
     kept = [b for b in blocks if b.kind == TEXT]
     for block in kept[:3]:
         if lead := m.parse_lead_credit(block.text):
-            _note(block, "metadata", lead[0].strip())
+            _note(block, K.METADATA, lead[0].strip())
             block.text = block.text[len(lead[0]) :]
             found = m.merge(found, lead[1])
     if kept and (credit := m.parse_credit(kept[-1].text)):
-        _note(kept[-1], "metadata", credit[0].strip())
+        _note(kept[-1], K.METADATA, credit[0].strip())
         kept[-1].text = kept[-1].text[: -len(credit[0])].rstrip()
         found = m.merge(found, credit[1])
     return found
@@ -344,10 +356,10 @@ def _header(blocks: list[_Block]) -> list[_Block]:
     head: list[_Block] = []
     for block in blocks:
         if block.kind == TEXT:
-            if not _is_titleish(block.text) or len(head) == 3:
+            if not _is_titleish(block.text) or len(head) == _HEADER_LINES:
                 return []
             head.append(block)
-        elif block.kind == "metadata" and head:
+        elif block.kind == K.METADATA and head:
             return head
     return []
 
@@ -378,7 +390,7 @@ def _adjacency(blocks: list[_Block]) -> set[int]:
             if clear:
                 out.add(id(block))
             clear = True
-        elif block.kind not in ("spam", "caption"):
+        elif block.kind not in (K.SPAM, K.CAPTION):
             clear = False
     return out
 
@@ -387,7 +399,7 @@ def _unfinished(text: str) -> bool:
     """A line cut mid-sentence: no closing punctuation, and long or mid-clause."""
     if text.endswith(tuple(_SENT_END)) or _SUBHEAD.match(text):
         return False
-    return len(text) >= 30 or bool(_CLAUSE_PUNCT.search(text) or _SENT_PUNCT.search(text))
+    return len(text) >= _CUT_LINE or bool(_CLAUSE_PUNCT.search(text) or _SENT_PUNCT.search(text))
 
 
 def _continues(text: str, after: list[_Block]) -> bool:
@@ -398,7 +410,7 @@ def _continues(text: str, after: list[_Block]) -> bool:
         return False
     if _SUBHEAD.match(text):
         return False
-    return not (len(text) <= 25 and not _SENT_PUNCT.search(text) and not _CLAUSE_PUNCT.search(text))
+    return not (len(text) <= _HEADING_LEN and not _SENT_PUNCT.search(text) and not _CLAUSE_PUNCT.search(text))
 
 
 # --- repeated sentences and clauses ----------------------------------------------------
@@ -416,7 +428,7 @@ def _dedupe(paragraphs: list[str]) -> tuple[list[str], list[Removed]]:
             sentence = _repeated_clause(sentence, removed)
             shingles = _shingles(sentence)
             if shingles and _seen(shingles, index):
-                removed.append(Removed("duplicate", sentence))
+                removed.append(Removed(K.DUPLICATE, sentence))
                 continue
             sid += 1
             for s in shingles:
@@ -429,7 +441,7 @@ def _dedupe(paragraphs: list[str]) -> tuple[list[str], list[Removed]]:
 
 def _shingles(sentence: str) -> set[str]:
     norm = _FILLER.sub("", _NORM.sub("", sentence))
-    if len(norm) < 12:
+    if len(norm) < _SHORTEST_REPEAT:
         return set()
     return {norm[i : i + _SHINGLE] for i in range(len(norm) - _SHINGLE + 1)}
 
@@ -439,7 +451,7 @@ def _seen(shingles: set[str], index: dict[str, int]) -> bool:
     for s in shingles:
         if (owner := index.get(s)) is not None:
             hits[owner] = hits.get(owner, 0) + 1
-    return bool(hits) and max(hits.values()) >= 0.7 * len(shingles)
+    return bool(hits) and max(hits.values()) >= _REPEAT_SHARE * len(shingles)
 
 
 _CLAUSES = re.compile(r"[^,，]*[,，]|[^,，]+")  # every character in some clause: ",,," stays
@@ -451,8 +463,8 @@ def _repeated_clause(sentence: str, removed: list[Removed]) -> str:
         return sentence
     kept = [clauses[0]]
     for clause in clauses[1:]:
-        if len(clause) >= 8 and clause.rstrip(",，") == kept[-1].rstrip(",，"):
-            removed.append(Removed("duplicate", clause))
+        if len(clause) >= _SHORTEST_CLAUSE and clause.rstrip(",，") == kept[-1].rstrip(",，"):
+            removed.append(Removed(K.DUPLICATE, clause))
         else:
             kept.append(clause)
     return "".join(kept)

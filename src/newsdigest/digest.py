@@ -30,7 +30,7 @@ from sqlalchemy import Engine, select
 from newsdigest import store
 from newsdigest.config import Config
 from newsdigest.dedupe import Story, group_stories
-from newsdigest.models import StoredArticle
+from newsdigest.models import RemovedKind, StoredArticle
 from newsdigest.store.schema import articles as articles_table
 from newsdigest.store.schema import documents
 
@@ -55,15 +55,17 @@ _CLASS_ATTR = re.compile(r' class="[^"]*"')
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 # Chinese labels of the cleaner's removal kinds; unknown kinds show as they are.
 KIND_LABELS = {
-    "spam": "垃圾链接",
-    "chrome": "页面杂项",
-    "caption": "图片说明",
-    "metadata": "元数据行",
-    "duplicate": "重复段落",
-    "banner": "横幅",
-    "subtitle": "副标题",
-    "byline": "署名行",
-    "boilerplate": "模板文字",
+    RemovedKind.SPAM: "垃圾链接",
+    RemovedKind.CHROME: "页面杂项",
+    RemovedKind.SIDEBAR: "侧栏列表",
+    RemovedKind.CAPTION: "图片说明",
+    RemovedKind.METADATA: "元数据行",
+    RemovedKind.DUPLICATE: "重复段落",
+    RemovedKind.BANNER: "横幅",
+    RemovedKind.TITLE: "标题",
+    RemovedKind.SUBTITLE: "副标题",
+    RemovedKind.BYLINE: "署名行",
+    RemovedKind.BOILERPLATE: "模板文字",
 }
 
 
@@ -417,8 +419,8 @@ def model(config: Config, week: _Week) -> dict[str, Any]:
         "articles": len(week.articles),
         "outlets": len({outlet(a) for a in week.articles}),
         "duplicates": len(week.articles) - len(stories),
-        "spam": removed.get("spam", 0),
-        "chrome": removed.get("chrome", 0),
+        "spam": removed.get(RemovedKind.SPAM, 0),
+        "chrome": removed.get(RemovedKind.CHROME, 0),
         "removed": sum(removed.values()),
     }
     return {

@@ -21,20 +21,18 @@ _DATE_ONLY = re.compile(
     r"^[\[【(（]?\s*((?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)"
     r"(?:\s*(?:星期|周)[一二三四五六日天])?(?:\s*\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?\s*[\]】)）]?$"
 )
-# Labels of metadata fields, longest first so 稿件来源 wins over 来源.
-_LABELS = (
-    "发布时间|发布日期|发表时间|发表日期|更新时间|最后更新|上传时间|日期|时间|"
-    "稿件来源|信息来源|新闻来源|文章来源|消息来源|来源|出处|"
-    "作者|执笔人|执笔|撰稿|撰文|文字|文|记者|通讯员|摄影|图片|"
-    "责任编辑|责编|编辑|审核|审校|校对|"
-    "本文被阅次数|浏览量|浏览次数|阅读量|阅读次数|阅读数|点击数|点击量|点击率|访问量|人气|"
-    "字号|字体|打印"
-)
-LABEL = re.compile(rf"(?<![\w])({_LABELS})\s*[:：]\s*")
-_DATE_LABELS = frozenset(["发布时间", "发布日期", "发表时间", "发表日期", "更新时间", "上传时间", "日期", "时间"])
-_SOURCE_LABELS = frozenset(["稿件来源", "信息来源", "新闻来源", "文章来源", "消息来源", "来源", "出处"])
-_AUTHOR_LABELS = frozenset(["作者", "执笔人", "执笔", "撰稿", "撰文", "文字", "文", "记者", "通讯员"])
-_EDITOR_LABELS = frozenset(["责任编辑", "责编", "编辑"])
+# Labels of metadata fields by what they introduce; each label once.  The regex tries the
+# longest first, so 稿件来源 wins over 来源 and 责任编辑 over 编辑.
+_DATE_LABELS = ("发布时间", "发布日期", "发表时间", "发表日期", "更新时间", "上传时间", "日期", "时间")
+_SOURCE_LABELS = ("稿件来源", "信息来源", "新闻来源", "文章来源", "消息来源", "来源", "出处")
+_AUTHOR_LABELS = ("作者", "执笔人", "执笔", "撰稿", "撰文", "文字", "文", "记者", "通讯员")
+_EDITOR_LABELS = ("责任编辑", "责编", "编辑")
+_OTHER_LABELS = ("最后更新", "摄影", "图片", "审核", "审校", "校对")  # recognised, not kept
+# Page counters and tools that look like labels (``浏览量: 123``): chrome, not metadata.
+COUNTER_LABELS = ("本文被阅次数", "浏览量", "浏览次数", "阅读量", "阅读次数", "阅读数", "点击数", "点击量", "点击率")
+COUNTER_LABELS += ("访问量", "人气", "字号", "字体", "打印")
+_ALL_LABELS = (*_DATE_LABELS, *_SOURCE_LABELS, *_AUTHOR_LABELS, *_EDITOR_LABELS, *_OTHER_LABELS, *COUNTER_LABELS)
+LABEL = re.compile(rf"(?<![\w])({'|'.join(sorted(_ALL_LABELS, key=len, reverse=True))})\s*[:：]\s*")
 _BOOK = re.compile(r"《([^》]{2,20})》")
 _ROLE = re.compile(
     r"^(?:\S{0,20}?(?:记者|通讯员|实习生)|整合|整理|编译|摄影|摄|文/图|文／图|图/文|文|图|撰稿|作者|□|■)[:：]?$"

@@ -8,13 +8,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
+
+
+class RemovedKind(StrEnum):
+    """Why a block of text left an article: the one vocabulary of clean, split and the digest.
+
+    Members are strings, so stored rows (``{"kind": "spam"}``) and comparisons with plain
+    strings keep working.
+    """
+
+    SPAM = "spam"  # link farms, SEO keyword runs, scraper noise
+    CHROME = "chrome"  # site furniture: breadcrumbs, share bars, copyright, counters, menus
+    SIDEBAR = "sidebar"  # portal side columns: rankings, teaser and gallery lists, ad headlines
+    CAPTION = "caption"  # image captions
+    METADATA = "metadata"  # date, source, author and editor lines and credits
+    DUPLICATE = "duplicate"  # a sentence or clause repeated
+    BANNER = "banner"  # a print page's section banner above its first article
+    TITLE = "title"  # the article's title where it also stood in the text
+    SUBTITLE = "subtitle"  # lines under the title, before the first metadata line
+    BYLINE = "byline"  # a print page's per-article bare-name byline
+    BOILERPLATE = "boilerplate"  # template text repeated across a source's pages
 
 
 @dataclass(frozen=True)
 class Removed:
     """A block of text the cleaner took out, with the reason (``kind``)."""
 
-    kind: str  # spam, chrome, caption, metadata, duplicate, banner, ...
+    kind: RemovedKind
     text: str
 
 

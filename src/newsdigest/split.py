@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from newsdigest import meta as m
-from newsdigest.models import Cleaned, Meta, Removed
+from newsdigest.models import Cleaned, Meta, Removed, RemovedKind
 
 # Two parallel phrases of equal length, the usual shape of a page banner.
 _BANNER = re.compile(r"^(\S{4,8}) (\S{4,8}) (?=\S)")
@@ -25,12 +25,12 @@ def split(page: Cleaned) -> list[Cleaned]:
     if len(starts) < 2:
         return [page]
     pieces: list[Cleaned] = []
-    removed = [Removed("banner", p) for p in paras[: starts[0]]]
+    removed = [Removed(RemovedKind.BANNER, p) for p in paras[: starts[0]]]
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(paras)
         title = paras[start]
         if n == 0 and (banner := _BANNER.match(title)) and len(banner.group(1)) == len(banner.group(2)):
-            removed.append(Removed("banner", banner.group(0).strip()))
+            removed.append(Removed(RemovedKind.BANNER, banner.group(0).strip()))
             title = title[banner.end() :]
         info = Meta(title=title, authors=_byline(paras[start + 1]) or ())
         pieces.append(Cleaned(paragraphs=paras[start + 2 : end], removed=tuple(removed), meta=info))
