@@ -19,6 +19,7 @@ import lxml.html
 from lxml import etree
 
 from newsdigest import meta as m
+from newsdigest import title as t
 from newsdigest.models import Meta
 
 _TABLE_CELL = re.compile(r"^\|\s*([^|]*?)\s*\|$")
@@ -31,6 +32,8 @@ _STAMP = re.compile(r"(?:19|20)\d\d\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*
 # ASP pages in the en-US locale: ``9/17/2004 5:54:13 AM`` is month/day/year (the AM/PM says so).
 _US_STAMP = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d) \d{1,2}:\d{2}(?::\d{2})? ?[AP]M\b")
 _ABOVE_BODY = 4  # lines above the article's first paragraph searched for its date
+_SHOWN_ABOVE = 12  # lines above the first paragraph where the page shows the headline
+_FIRST_LINES = 2  # lines of the extracted text that may be its headline
 _LIST_GAP = 3  # stamps this close together, three or more, are a list of links (chapters, sidebar)
 _ISSUE = re.compile(r"(?:^|》)\s*((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月(?:号|份)?$")
 _FORUM = re.compile(
@@ -58,13 +61,13 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
         text = densest_text(html) or text
     text = _unwrap_tables(text)
     found = Meta(
-        title=(doc.title or None) if doc else None,
         published=_iso(doc.date if doc else None, html),
         authors=_meta_authors(doc.author if doc else None),
     )
-    # A labelled line on the page (发布时间:…) beats htmldate; trafilatura's title wins.
+    # A labelled line on the page (发布时间:…) beats htmldate.
     lines = visible_lines(html)[:_SCAN_LINES]
     start = _body_start(lines, text)
+    title = t.reconcile(t.page_titles(html), _shown_above(lines, start), text.splitlines()[:_FIRST_LINES])
     page, stamped, listed = _scan(lines, start)
     published = (
         page.published
@@ -75,12 +78,18 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
         or _unlisted(_guessed_date(html, lines), listed)
     )
     return text, Meta(
-        title=found.title,
+        title=title,
         published=published,
         source=page.source,
         authors=page.authors or _name_under_heading(text) or found.authors,
         editor=page.editor,
     )
+
+
+def _shown_above(lines: list[str], start: int | None) -> list[str]:
+    """Lines just above the article's first paragraph, nearest first, without metadata lines."""
+    above = lines[max(0, (start or 0) - _SHOWN_ABOVE) : start or 0]
+    return [line for line in reversed(above) if not m.LABEL.search(line) and not _line_date(line)]
 
 
 def _unlisted(day: date | None, listed: set[date | None]) -> date | None:

@@ -262,11 +262,40 @@ def finalize(piece: Cleaned, page: Meta, hints: Meta) -> tuple[Meta, tuple[str, 
     info = merge(merge(piece.meta, page), hints) if piece.meta.authors else merge(piece.meta, merge(page, hints))
     if piece.meta.authors:  # a piece's own byline names its authors, not the page's
         info = replace(info, authors=piece.meta.authors)
-    paragraphs = piece.paragraphs
-    title = piece.meta.title or page.title or hints.title
-    if title and paragraphs and _same(paragraphs[0], title):
-        paragraphs = paragraphs[1:]
+    # A print page's own headings first; then the page's reconciled title (HTML, feed item),
+    # which has seen the text's first lines; then the text's own header.
+    own = piece.meta.title if piece.meta.title != page.title else None
+    title = own or hints.title or page.title
+    paragraphs = _without_title(piece.paragraphs, title) if title else piece.paragraphs
     return replace(info, title=title or derive_title(paragraphs)), paragraphs
+
+
+_TITLE_LOOKAHEAD = 3  # leading paragraphs where the title may stand again (after a kicker or a date)
+
+
+def _without_title(paragraphs: tuple[str, ...], title: str) -> tuple[str, ...]:
+    """The body without the title where it stands again among the first paragraphs; a lead
+    glued after it (``标题 - 导语…``) stays."""
+    for i, para in enumerate(paragraphs[:_TITLE_LOOKAHEAD]):
+        if _same(para, title):
+            return paragraphs[:i] + paragraphs[i + 1 :]
+        if lead := _lead_after(para, title):
+            return (*paragraphs[:i], lead, *paragraphs[i + 1 :])
+    return paragraphs
+
+
+_GLUE = re.compile(r"^[\s\-－–—_|｜:：,，.。]+")
+
+
+def _lead_after(paragraph: str, title: str) -> str | None:
+    """The lead of a paragraph that starts with the title (``标题 - 导语…``), if it has one."""
+    if not paragraph.startswith(title) or len(paragraph) <= len(title):
+        return None
+    lead = _GLUE.sub("", paragraph[len(title) :])
+    return lead if len(lead) >= _SHORTEST_LEAD and lead != paragraph[len(title) :] else None
+
+
+_SHORTEST_LEAD = 10  # characters after a glued title that make a lead paragraph
 
 
 def _same(paragraph: str, title: str) -> bool:

@@ -1,0 +1,179 @@
+"""An HTML article's title, reconciled from what the page says in several places.
+
+A page names its article in ``<title>`` (mostly with the site and channel after it:
+``…_央广网``, ``… - 要闻云南 - 云南日报网``), in ``og:title`` and other meta tags (sometimes cut
+at a quote mark), in ``<h1>`` (sometimes the site's logo, or a sidebar's heading) and in the
+lines shown right above the article's first paragraph.  No single place is right on every
+site; where two places agree, the title is what they agree on:
+
+1. a candidate (an ``<h1>``, a meta title, a line shown above the body, the text's first
+   line) that ``<title>`` contains, or that extends a ``<title>`` cut short, is supported;
+   the supported candidate that starts ``<title>`` and is longest wins;
+2. otherwise ``<title>`` without its site and channel segments, when it is shown on the page;
+3. otherwise the best unsupported candidate, in the order of trust: meta title, ``<h1>``,
+   then lines shown above the body.
+
+Prompts (login, mail), sidebar and list headings (rankings, "more news"), list items
+(``一、…``) and bare site names are never titles.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from dataclasses import dataclass
+
+from newsdigest.meta import is_name
+
+_HEAD = 30_000  # characters of the page where <title> and meta tags are looked for
+_TAG = re.compile(r"(?s)<[^>]+>")
+_TITLE_TAG = re.compile(r"(?is)<title[^>]*>(.*?)</title>")
+_H1 = re.compile(r"(?is)<h1\b[^>]*>(.*?)</h1>")
+_META = re.compile(r"(?is)<meta\b[^>]*>")
+_ATTR = re.compile(r"""(?is)\b(name|property|itemprop|content)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+_META_NAMES = frozenset(["og:title", "twitter:title", "title", "headline", "articletitle", "contenttitle"])
+
+# Separators between the headline and the site or channel in <title>: ``_``, ``|``, `` - ``,
+# ``--``, ``»``, ``::``; an ASCII hyphen only between non-alphanumerics (``1-10月`` stays).
+_SEPARATOR = re.compile(r"\s*(?:_+|[|｜│]|--+|[»>＞]|::|(?<![0-9A-Za-z])-(?![0-9A-Za-z])|\s-\s|\s[–—－]\s|－)\s*")
+_SITE_WORDS = ("网", "网站", "官网", "门户", "频道", "报", "新闻", "在线", "社区", "论坛", "博客", "百科", "客户端")
+_SITE_WORDS += ("中心", "资讯", "头条", "周刊", "杂志", "电视台", "电台", "政府", "平台")
+_SITE = re.compile(
+    rf"(?:{'|'.join(_SITE_WORDS)})$|(?:{'|'.join(_SITE_WORDS)})[(（][^)）]*[)）]$|"
+    r"\b[\w-]+\.(?:com|cn|net|org|gov|edu|tw|hk)\b|(?i:blog|news|online|powered)"
+)
+_GLUED_SITE = re.compile(r"-([\w.]+\.(?:com|cn|net|org)|[A-Za-z\s]{2,20})$", re.I)  # ``…ZoomEye-CSDN.NET``
+_CHANNEL_LEN = 12  # a segment after the headline this short is a channel name (``商贸``, ``要闻云南``)
+_SHORTEST = 4  # characters of the shortest title taken from a text line
+_HEADLINE = 8  # a <title> with no site segment this long is a headline, even when not shown as text
+_LONGEST = 80  # a longer line is a paragraph, not a title
+_CUT_SHORT = 6  # characters a <title> cut short may miss at its end
+
+# What is never a title: prompts, sidebar and list headings, list items.
+_PROMPT = re.compile(
+    r"(?:请|您|你)\S{0,8}(?:登录|登陆|注册|输入)|用户名|验证码|免费邮箱|忘记密码|立即注册|立刻注册|"
+    r"^(?:谢谢|感谢|欢迎)\S{0,3}(?:访问|光临|来到)"
+)
+_SIDEBAR = re.compile(
+    r"^\S{0,8}(?:排行|排名|点击榜|人气榜)榜?$|^更多关于.{1,40}的(?:新闻|文章|报道)$|^(?:网站)?导航$|统计$|"
+    r"^(?:更多|相关|热门|热点|推荐|精彩|最新|图片|视频)\S{0,8}(?:新闻|文章|阅读|推荐|图片|视频|专题|报道|排行|链接)$"
+)
+# A channel's name standing for the article's (``新闻动态--学会官网``).
+_CHANNEL = re.compile(r"^(?:新闻|工作|图片|学术|综合|时政|本地|国内|国际|社会|政务|信息)?(?:动态|要闻|公告|通知|资讯|快讯)$")
+_MARKUP = re.compile(r"[<>=]|https?://|\{|\}")
+_MENU = re.compile(r"(?:[|｜│].*){2}")  # two bars or more: a menu of links
+_LABELLED = re.compile(r"^(?:主题|标题|题目|原标题)\s*[:：]\s*")
+_LIST_ITEM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[、．](?!\d)|[(（]\S{1,3}[)）])")
+_BARS = re.compile(r"^[\s|｜│\-–—－]+(?!-)|[\s|｜│]+$")
+_ELLIPSIS = re.compile(r"(?:\.{2,}|…+)$")
+_SQUEEZE = re.compile(r"[\s\W_]+")
+_SENTENCE_END = re.compile(r"。|[；;，,、：:]$|[，,].*[，,]")
+
+
+@dataclass(frozen=True)
+class PageTitles:
+    """What an HTML page says its title is, place by place."""
+
+    title: str = ""  # <title>
+    meta: tuple[str, ...] = ()  # og:title, twitter:title, name=title, …
+    h1: tuple[str, ...] = ()
+
+
+def page_titles(html: str) -> PageTitles:
+    """The page's <title>, meta titles and <h1>s (regexes over the markup: no second parse)."""
+    head = html[:_HEAD]
+    title = _TITLE_TAG.search(head)
+    metas = []
+    for tag in _META.findall(head):
+        attrs = {k.lower(): a or b or c for k, a, b, c in _ATTR.findall(tag)}
+        if (attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or "").lower() in _META_NAMES:
+            metas.append(_text(attrs.get("content", "")))
+    return PageTitles(
+        title=_text(title.group(1)) if title else "",
+        meta=tuple(t for t in metas if t),
+        h1=tuple(t for t in (_text(h) for h in _H1.findall(html)) if t),
+    )
+
+
+def _text(fragment: str) -> str:
+    return " ".join(htmllib.unescape(_TAG.sub(" ", fragment)).split())
+
+
+def squeeze(text: str | None) -> str:
+    """A title's letters only: how two places are compared."""
+    return _SQUEEZE.sub("", text or "").lower()
+
+
+def reconcile(page: PageTitles, shown: list[str], first_lines: list[str]) -> str | None:
+    """The article's title from the page's places, the lines shown above its body (nearest
+    first) and its text's first lines (see the module docstring for the rules)."""
+    full, stripped = squeeze(page.title), _tidy(strip_site(page.title))
+    cut = squeeze(stripped) != full  # a site or channel segment came off <title>
+    trusted = [c for c in (_tidy(c) for c in (*page.h1, *page.meta, *map(strip_site, page.meta))) if _plausible(c)]
+    lines = [_tidy(c) for c in (*first_lines, *shown) if not _LIST_ITEM.match(c) and not _MENU.search(c)]
+    # Lines need a headline's length; the page's <title> shown as text, site and all, is none.
+    lines = [c for c in lines if _plausible(c, _SHORTEST) and not (cut and squeeze(c) == full)]
+    core = squeeze(_ELLIPSIS.sub("", stripped))
+    supported = [c for c in (*trusted, *lines) if _supported(squeeze(c), full, core)]
+    if supported and cut and _plausible(stripped) and any(squeeze(c) in squeeze(stripped) for c in supported):
+        supported.append(stripped)  # the <title> agrees with a place and may hold more (a subtitle)
+    if supported:
+        return max(supported, key=lambda c: len(squeeze(c)))
+    if _plausible(stripped, _SHORTEST if cut else _HEADLINE):
+        return stripped  # a site segment came off, or <title> is long enough for a headline
+    return next(iter((*trusted, *lines)), None)
+
+
+def _tidy(text: str) -> str:
+    return _LABELLED.sub("", _BARS.sub("", htmllib.unescape(text))).strip()
+
+
+def _plausible(text: str, shortest: int = 2) -> bool:
+    return (
+        len(squeeze(text)) >= shortest
+        and len(text) <= _LONGEST
+        and not _PROMPT.search(text)
+        and not _SIDEBAR.search(text)
+        and not _CHANNEL.match(text)
+        and not _MARKUP.search(text)
+        and not _site_like(text)
+        and not is_sentence(text)
+        and not is_name(text)  # a blog's or author's name in <h1>
+    )
+
+
+def _supported(candidate: str, full: str, core: str) -> bool:
+    """``<title>`` holds the candidate, or its headline (``core``) is the candidate cut short."""
+    if not candidate or not full:
+        return False
+    return candidate in full or (
+        len(core) >= 2 * _SHORTEST and candidate.startswith(core) and len(candidate) - len(core) <= _CUT_SHORT
+    )
+
+
+def strip_site(title: str) -> str:
+    """``<title>`` without the site and channel segments: the longest segment that is no site
+    name, with the non-site segments glued to it (``题 | 副题``) kept."""
+    segments = [s for s in _SEPARATOR.split(title) if s.strip()]
+    if segments and (glued := _GLUED_SITE.search(segments[-1])):
+        segments[-1:] = [segments[-1][: glued.start()], glued.group(1)]
+    if len(segments) <= 1:
+        return title.strip()
+    keep = [
+        i
+        for i, s in enumerate(segments)
+        if not _site_like(s) and not _CHANNEL.match(s.strip()) and not (i and len(squeeze(s)) <= _CHANNEL_LEN)
+    ]
+    if not keep:
+        return ""
+    return max((segments[i] for i in keep), key=lambda s: len(squeeze(s))).strip()
+
+
+def _site_like(segment: str) -> bool:
+    text = segment.strip()
+    return len(text) <= 20 and bool(_SITE.search(text))
+
+
+def is_sentence(text: str) -> bool:
+    """A line that reads as prose (ends a sentence, or runs clause after clause): no title."""
+    return bool(_SENTENCE_END.search(text))
