@@ -298,7 +298,16 @@ def _lead_after(paragraph: str, title: str) -> str | None:
 _SHORTEST_LEAD = 10  # characters after a glued title that make a lead paragraph
 
 
+_SQUEEZE = re.compile(r"[\s\W_]+")
+_TITLE_SLACK = 8  # characters a title line may carry besides the title (a column tag, ``(图)``)
+
+
 def _same(paragraph: str, title: str) -> bool:
-    squeeze = re.compile(r"[\s\W_]+")
-    a, b = squeeze.sub("", paragraph), squeeze.sub("", title)
-    return bool(a) and (a == b or (len(a) <= 60 and (a in b or b in a)))
+    """The paragraph is the title again: equal, cut short, or with a few characters more
+    (never a sentence that merely contains the title's words)."""
+    a, b = _SQUEEZE.sub("", paragraph), _SQUEEZE.sub("", title)
+    if not a:
+        return False
+    if a == b or (a in b and len(a) >= min(len(b), _TITLE_SLACK)):
+        return True
+    return b in a and len(a) - len(b) <= _TITLE_SLACK and "。" not in paragraph

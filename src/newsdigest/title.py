@@ -107,6 +107,8 @@ def squeeze(text: str | None) -> str:
 def reconcile(page: PageTitles, shown: list[str], first_lines: list[str]) -> str | None:
     """The article's title from the page's places, the lines shown above its body (nearest
     first) and its text's first lines (see the module docstring for the rules)."""
+    if not (page.title or page.h1 or page.meta):
+        return None  # the page names nothing: the text's own header decides
     full, stripped = squeeze(page.title), _tidy(strip_site(page.title))
     cut = squeeze(stripped) != full  # a site or channel segment came off <title>
     trusted = [c for c in (_tidy(c) for c in (*page.h1, *page.meta, *map(strip_site, page.meta))) if _plausible(c)]
