@@ -67,7 +67,8 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
     # A labelled line on the page (发布时间:…) beats htmldate.
     lines = visible_lines(html)[:_SCAN_LINES]
     start = _body_start(lines, text)
-    title = t.reconcile(t.page_titles(html), _shown_above(lines, start), text.splitlines()[:_FIRST_LINES])
+    places = t.page_titles(html)
+    title = t.reconcile(places, _shown_above(lines, start, places.title), text.splitlines()[:_FIRST_LINES])
     page, stamped, listed = _scan(lines, start)
     published = (
         page.published
@@ -86,10 +87,17 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
     )
 
 
-def _shown_above(lines: list[str], start: int | None) -> list[str]:
-    """Lines just above the article's first paragraph, nearest first, without metadata lines."""
-    above = lines[max(0, (start or 0) - _SHOWN_ABOVE) : start or 0]
-    return [line for line in reversed(above) if not m.LABEL.search(line) and not _line_date(line)]
+def _shown_above(lines: list[str], start: int | None, head_title: str) -> list[str]:
+    """Lines just above the article's first paragraph without metadata lines: the line right
+    above the nearest metadata line first (where pages put the headline), then nearest first.
+    The page's own <title> (the head's text) is not shown."""
+    top = max(0, (start or 0) - _SHOWN_ABOVE)
+    if head_title in lines[: start or 0]:
+        top = max(top, lines.index(head_title) + 1)
+    above = list(reversed(lines[top : start or 0]))
+    labelled = [i for i, line in enumerate(above) if m.LABEL.search(line) or _line_date(line)]
+    first = [above[labelled[0] + 1]] if labelled and labelled[0] + 1 < len(above) else []
+    return first + [line for line in above if not m.LABEL.search(line) and not _line_date(line)]
 
 
 def _unlisted(day: date | None, listed: set[date | None]) -> date | None:

@@ -23,7 +23,7 @@ import html as htmllib
 import re
 from dataclasses import dataclass
 
-from newsdigest.meta import is_name
+from newsdigest.meta import LABEL, is_name, parse_byline
 
 _HEAD = 30_000  # characters of the page where <title> and meta tags are looked for
 _TAG = re.compile(r"(?s)<[^>]+>")
@@ -61,10 +61,15 @@ _SIDEBAR = re.compile(
 # A channel's name standing for the article's (``新闻动态--学会官网``).
 _CHANNEL = re.compile(r"^(?:新闻|工作|图片|学术|综合|时政|本地|国内|国际|社会|政务|信息)?(?:动态|要闻|公告|通知|资讯|快讯)$")
 _MARKUP = re.compile(r"[<>=]|https?://|\{|\}")
-_MENU = re.compile(r"(?:[|｜│].*){2}")  # two bars or more: a menu of links
 _LABELLED = re.compile(r"^(?:主题|标题|题目|原标题)\s*[:：]\s*")
-_LIST_ITEM = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[、．](?!\d)|[(（]\S{1,3}[)）])")
-_BARS = re.compile(r"^[\s|｜│\-–—－]+(?!-)|[\s|｜│]+$")
+# Text lines that are no headline: list items, subtitles (``——…``), menus and breadcrumbs.
+_NOT_LINE = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[、．](?!\d)|[(（]\S{1,3}[)）]|[—–]+)|(?:[|｜│].*){2}|(?:[>＞»].*){2}"
+)
+_TEXT_LINE = re.compile(r"[\u4e00-\u9fff]{2}")  # a headline in the text is written in Chinese
+_PAGE_NUMBER = re.compile(r"\s*[(（](?:页\s*\d+|第\s*\d+\s*页)[)）]$")  # ``(页 1)``: page 1 of a long article
+_PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]+")
+_BARS = re.compile(r"^(?:[\s|｜│]|-(?=\s))+|[\s|｜│]+$")
 _ELLIPSIS = re.compile(r"(?:\.{2,}|…+)$")
 _SQUEEZE = re.compile(r"[\s\W_]+")
 _SENTENCE_END = re.compile(r"。|[；;，,、：:]$|[，,].*[，,]")
@@ -105,29 +110,40 @@ def squeeze(text: str | None) -> str:
 
 
 def reconcile(page: PageTitles, shown: list[str], first_lines: list[str]) -> str | None:
-    """The article's title from the page's places, the lines shown above its body (nearest
-    first) and its text's first lines (see the module docstring for the rules)."""
+    """The article's title from the page's places, the lines shown above its body (the one
+    above the metadata line first, then nearest first; never the <title> itself) and its
+    text's first lines (rules: module docstring)."""
     if not (page.title or page.h1 or page.meta):
         return None  # the page names nothing: the text's own header decides
     full, stripped = squeeze(page.title), _tidy(strip_site(page.title))
     cut = squeeze(stripped) != full  # a site or channel segment came off <title>
-    trusted = [c for c in (_tidy(c) for c in (*page.h1, *page.meta, *map(strip_site, page.meta))) if _plausible(c)]
-    lines = [_tidy(c) for c in (*first_lines, *shown) if not _LIST_ITEM.match(c) and not _MENU.search(c)]
-    # Lines need a headline's length; the page's <title> shown as text, site and all, is none.
-    lines = [c for c in lines if _plausible(c, _SHORTEST) and not (cut and squeeze(c) == full)]
+    # A place equal to a site or channel segment of <title>, or to all of it, names the site.
+    sites = {squeeze(s) for s in site_segments(page.title)} | ({full} if cut or len(full) < _HEADLINE else set())
+    trusted = [_tidy(c) for c in (*page.h1, *page.meta, *map(strip_site, page.meta))]
+    trusted = [c for c in trusted if _plausible(c) or squeeze(c) == squeeze(stripped) != full]
+    lines = [_tidy(c) for c in (*shown[:1], *first_lines, *shown[1:])]
+    lines = [c for c in lines if _plausible(c, _SHORTEST) and _TEXT_LINE.search(c) and not _NOT_LINE.search(c)]
+    lines = [c for c in lines if not parse_byline(c) and not LABEL.search(c)]  # bylines, metadata lines
+    if len(full) < _HEADLINE:
+        lines = [c for c in lines if squeeze(c) != full]
+    trusted = [c for c in trusted if squeeze(c) not in sites]
+    lines = [c for c in lines if squeeze(c) not in sites - {full}]
     core = squeeze(_ELLIPSIS.sub("", stripped))
     supported = [c for c in (*trusted, *lines) if _supported(squeeze(c), full, core)]
-    if supported and cut and _plausible(stripped) and any(squeeze(c) in squeeze(stripped) for c in supported):
-        supported.append(stripped)  # the <title> agrees with a place and may hold more (a subtitle)
     if supported:
-        return max(supported, key=lambda c: len(squeeze(c)))
+        best = max(supported, key=lambda c: len(squeeze(c)))
+        longer = core.startswith(squeeze(best)) and len(core) - len(squeeze(best)) <= _CUT_SHORT
+        return stripped if longer and _plausible(stripped) else best  # the place cut the headline short
     if _plausible(stripped, _SHORTEST if cut else _HEADLINE):
         return stripped  # a site segment came off, or <title> is long enough for a headline
-    return next(iter((*trusted, *lines)), None)
+    fallback = next(iter((*trusted, *lines)), None)
+    return fallback or (stripped if _plausible(stripped, _SHORTEST) else None)
 
 
 def _tidy(text: str) -> str:
-    return _LABELLED.sub("", _BARS.sub("", htmllib.unescape(text))).strip()
+    text = _PRIVATE_USE.sub("", htmllib.unescape(text))  # GBK pages' user-defined characters
+    text = _PAGE_NUMBER.sub("", text)
+    return _LABELLED.sub("", _BARS.sub("", text)).strip()
 
 
 def _plausible(text: str, shortest: int = 2) -> bool:
@@ -140,7 +156,7 @@ def _plausible(text: str, shortest: int = 2) -> bool:
         and not _MARKUP.search(text)
         and not _site_like(text)
         and not is_sentence(text)
-        and not is_name(text)  # a blog's or author's name in <h1>
+        and not is_name(text)  # a blog's or author's name in <h1> (unless <title> says so: above)
     )
 
 
@@ -155,20 +171,29 @@ def _supported(candidate: str, full: str, core: str) -> bool:
 
 def strip_site(title: str) -> str:
     """``<title>`` without the site and channel segments: the longest segment that is no site
-    name, with the non-site segments glued to it (``题 | 副题``) kept."""
+    or channel name."""
+    kept, _ = _segments(title)
+    return max(kept, key=lambda s: len(squeeze(s))).strip() if kept else ""
+
+
+def site_segments(title: str) -> list[str]:
+    """The segments of ``<title>`` that name the site or a channel."""
+    return _segments(title)[1]
+
+
+def _segments(title: str) -> tuple[list[str], list[str]]:
     segments = [s for s in _SEPARATOR.split(title) if s.strip()]
-    if segments and (glued := _GLUED_SITE.search(segments[-1])):
-        segments[-1:] = [segments[-1][: glued.start()], glued.group(1)]
     if len(segments) <= 1:
-        return title.strip()
-    keep = [
-        i
-        for i, s in enumerate(segments)
-        if not _site_like(s) and not _CHANNEL.match(s.strip()) and not (i and len(squeeze(s)) <= _CHANNEL_LEN)
-    ]
-    if not keep:
-        return ""
-    return max((segments[i] for i in keep), key=lambda s: len(squeeze(s))).strip()
+        return [title.strip()] if title.strip() else [], []
+    if glued := _GLUED_SITE.search(segments[-1]):
+        segments[-1:] = [segments[-1][: glued.start()], glued.group(1)]
+    chinese = any(_TEXT_LINE.search(s) for s in segments)
+    kept, dropped = [], []
+    for i, segment in enumerate(segments):
+        site = _site_like(segment) or _CHANNEL.match(segment.strip()) or (chinese and not _TEXT_LINE.search(segment))
+        # A short segment after the first names a channel or a blog (``_商贸``, ``--洞庭一叶``).
+        (dropped if site or (i and len(squeeze(segment)) <= _CHANNEL_LEN) else kept).append(segment)
+    return kept, dropped
 
 
 def _site_like(segment: str) -> bool:
