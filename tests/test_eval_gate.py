@@ -47,6 +47,6 @@ def test_scored_corpus_is_the_pinned_one(evaluation) -> None:
 
 def test_gate_covers_every_corpus(evaluation) -> None:
     _, figures = evaluation
-    assert figures["cwced_pages"] == 69 and figures["hplt_unnatural_total"] == 51
+    assert figures["cwced_pages"] == 69 and figures["hplt_unnatural_total"] == 51 and figures["gold_pages"] == 116
     assert figures["linkfarm_chars_removed_pct"] >= 98
     assert figures["hplt_clean_chars_removed_pct"] <= 2

@@ -34,6 +34,7 @@ _US_STAMP = re.compile(r"(?<![\d/])(\d{1,2})/(\d{1,2})/((?:19|20)\d\d) \d{1,2}:\
 _ABOVE_BODY = 4  # lines above the article's first paragraph searched for its date
 _SHOWN_ABOVE = 12  # lines above the first paragraph where the page shows the headline
 _FIRST_LINES = 2  # lines of the extracted text that may be its headline
+_SIGNED_END = 200  # characters at the end of the text where a commentary is signed
 _LIST_GAP = 3  # stamps this close together, three or more, are a list of links (chapters, sidebar)
 _ISSUE = re.compile(r"(?:^|》)\s*((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月(?:号|份)?$")
 _FORUM = re.compile(
@@ -82,7 +83,7 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
         title=title,
         published=published,
         source=page.source,
-        authors=page.authors or _name_under_heading(text) or found.authors,
+        authors=page.authors or _name_under_heading(text) or found.authors or m.signature(text[-_SIGNED_END:]),
         editor=page.editor,
     )
 

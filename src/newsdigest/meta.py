@@ -34,17 +34,26 @@ COUNTER_LABELS += ("访问量", "人气", "字号", "字体", "打印")
 _ALL_LABELS = (*_DATE_LABELS, *_SOURCE_LABELS, *_AUTHOR_LABELS, *_EDITOR_LABELS, *_OTHER_LABELS, *COUNTER_LABELS)
 LABEL = re.compile(rf"(?<![\w])({'|'.join(sorted(_ALL_LABELS, key=len, reverse=True))})\s*[:：]\s*")
 _BOOK = re.compile(r"《([^》]{2,20})》")
-_ROLE = re.compile(
-    r"^(?:\S{0,20}?(?:记者|通讯员|实习生)|整合|整理|编译|摄影|摄|文/图|文／图|图/文|文|图|撰稿|作者|□|■)[:：]?$"
-)
+# Roles in a byline: who wrote (their names are authors) and who did something else
+# (photographs, translation, compiling: their names are not).
+_REPORTERS = ("记者", "通讯员", "实习生", "撰稿人")
+_WRITER_ROLES = ("整合", "文/图", "文／图", "图/文", "文", "撰稿", "作者", "执笔", "采写")
+_OTHER_ROLES = ("整理", "编译", "翻译", "摄影", "摄", "图", "供图")
+_ROLE = re.compile(rf"^(?:\S{{0,20}}?(?:{'|'.join(_REPORTERS)})|{'|'.join(_WRITER_ROLES + _OTHER_ROLES)})[:：/]?$")
+_NOT_WRITER = re.compile(rf"^(?:{'|'.join(_OTHER_ROLES)})[:：/]?$")
+# A photo credit (``每经记者 张蕊 摄``, ``蔡雪婧/摄``, ``图片来源：…``) names no author.
+_PHOTO_CREDIT = re.compile(r"(?:^|\s|/)摄$|^(?:图片|摄影|供图)")
 # Words a byline may carry besides names: where from, and "reporting".
 _BYLINE_NOISE = re.compile(r"^(?:\S{0,8}报道|发自\S{0,8}|/文|/摄|摄)$")
-_ORG_ROLE = re.compile(r"^(\S{0,20}?)(?:记者|通讯员|实习生)(\S{2,4}?)(?:发自\S{0,8}|/文\S{0,8}|/摄\S{0,8}|报道)?$")
+_BULLET = re.compile(r"^[□■●◆]$")  # a bullet before a byline or a column label
+_ORG_ROLE = re.compile(rf"^(\S{{0,20}}?)(?:{'|'.join(_REPORTERS)}|作者)(\S{{2,4}}?)(?:发自\S{{0,8}}|/文\S{{0,8}}|/摄\S{{0,8}}|报道)?$")
 # A labelled author that is no Chinese name: a web handle or pen name (``放飞&心情``), alone.
 _LEAD_JUNK = re.compile(r"[\s\[\]【】\ue000-\uf8ff]+")  # brackets, and private-use characters of GBK spaces
 _PEN_NAME = re.compile(r"^[\w&.·\-]{2,12}$")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
-_ROLE_PREFIX = re.compile(r"^(?:本报|本台)?(?:记者|通讯员|实习生)")
+_ROLE_PREFIX = re.compile(rf"^(?:本报|本台)?(?:{'|'.join(_REPORTERS)})")
+# Characters and words never in a personal name: outlets, forums, offices, and page buttons.
+_NOT_NAME = re.compile(r"[网吧报刊部局委站厅处办室栏频道讯]|未知|佚名|不详|匿名|整理|查看|更多|关注|返回|点击|阅读|分享|收藏|评论")
 _HANDLE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,19}$")
 _SPLIT_NAMES = re.compile(r"[\s、,，/／;；]+")
 # Common surnames: a bare-name print byline must start with one, or any two short words pass.
@@ -103,7 +112,7 @@ def is_date_line(line: str) -> bool:
 
 def is_name(word: str, strict: bool = True) -> bool:
     """A plausible Chinese personal name; ``strict`` also wants a known surname."""
-    if not _NAME.match(word) or (strict and len(word) > 3 and not word.startswith(_COMPOUND)):
+    if not _NAME.match(word) or (strict and len(word) > 3 and not word.startswith(_COMPOUND)) or _NOT_NAME.search(word):
         return False
     return not strict or word[0] in _SURNAMES or word.startswith(_COMPOUND)
 
@@ -122,7 +131,7 @@ def author_names(value: str) -> tuple[str, ...]:
     if words and _HANDLE.match(words[0]):
         return (words[0],)
     names = names_in(value)
-    if names or len(words) != 1 or not _PEN_NAME.match(words[0]) or words[0].isdigit():
+    if names or len(words) != 1 or not _PEN_NAME.match(words[0]) or words[0].isdigit() or _NOT_NAME.search(words[0]):
         return names
     return (words[0],)
 
@@ -130,13 +139,19 @@ def author_names(value: str) -> tuple[str, ...]:
 def parse_byline(line: str) -> tuple[str, ...] | None:
     """Author names when ``line`` is a byline (``记者 X 通讯员 Y``, ``X Y``), else None."""
     words = line.replace("\u3000", " ").split()
-    if not words or len(line) > 60:
+    if not words or len(line) > 60 or _PHOTO_CREDIT.search(line):
         return None
+    if slashed := _slash_credit(line):
+        return slashed
     names: list[str] = []
-    has_role = False
+    has_role = writer = False
     for word in words:
+        if _BULLET.match(word):
+            continue
         if _ROLE.match(word):
-            has_role = True
+            has_role, writer = True, not _NOT_WRITER.match(word)
+        elif has_role and not writer and is_name(word, strict=False):
+            continue  # a photographer's or translator's name
         elif _BYLINE_NOISE.match(word) and names:
             continue
         elif not names and not has_role and _OUTLET.search(word.replace("频道", "网")):
@@ -150,6 +165,28 @@ def parse_byline(line: str) -> tuple[str, ...] | None:
             return None
     # bare names need two of them: one lone name is as likely a heading word
     return tuple(names) if names and (has_role or len(names) >= 2) else None
+
+
+# ``文/X``, ``执笔/X、Y&Z``, ``【文/观察者网专栏作者 X】``, ``X/中国青年报``: a slash joins role and names.
+_SLASHED = re.compile(r"^[【\[]?(?:文|执笔|撰文|撰稿|采写|作者)\s*[/／]\s*(.{2,40}?)[】\]]?$")
+_NAME_SLASH_OUTLET = re.compile(r"^([\u4e00-\u9fff·]{2,4}(?:[ 、][\u4e00-\u9fff·]{2,4})*)\s*[/／]\s*(\S{2,12})$")
+_PEN_NAMES = re.compile(r"\s*[、&＆,，和]\s*|\s+")
+_AFTER_ROLE = re.compile(rf"^.*(?:{'|'.join(_REPORTERS)}|作者)\s*")
+
+
+def _slash_credit(line: str) -> tuple[str, ...] | None:
+    """Names credited with a slash: pen names count after an explicit writer role."""
+    if hit := _SLASHED.match(line.strip()):
+        words = [w for w in _PEN_NAMES.split(_AFTER_ROLE.sub("", hit.group(1))) if w]
+        if 1 <= len(words) <= _MOST_NAMES and all(_PEN_NAME.match(w) and not _NOT_NAME.search(w) for w in words):
+            return tuple(words)
+    if (hit := _NAME_SLASH_OUTLET.match(line.strip())) and _OUTLET.search(hit.group(2)):
+        names = tuple(_PEN_NAMES.split(hit.group(1)))
+        return names if all(is_name(n, strict=False) for n in names) else None
+    return None
+
+
+_MOST_NAMES = 6  # a credit naming more people is a list, not a byline
 
 
 def _is_outlet(org: str) -> bool:
@@ -207,6 +244,16 @@ def parse_lead_credit(text: str) -> tuple[str, Meta] | None:
         return None
     found = _credit_meta(m.group(1))
     return (m.group(0), found) if found else None
+
+
+# A commentary signed at its end (``（评论员 罗博 萧海川）``): part of the text as printed.
+_SIGNATURE = re.compile(r"[(（]\S{0,12}评论员\s*([^()（）]{2,30})[)）]\s*$")
+
+
+def signature(text: str) -> tuple[str, ...]:
+    """The names a commentary is signed with at its end, which stays in the text."""
+    hit = _SIGNATURE.search(text)
+    return tuple(n for n in _SPLIT_NAMES.split(hit.group(1).strip()) if is_name(n, strict=False)) if hit else ()
 
 
 def _credit_meta(inner: str) -> Meta | None:
