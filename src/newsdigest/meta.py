@@ -46,14 +46,18 @@ _PHOTO_CREDIT = re.compile(r"(?:^|\s|/)摄$|^(?:图片|摄影|供图)")
 # Words a byline may carry besides names: where from, and "reporting".
 _BYLINE_NOISE = re.compile(r"^(?:\S{0,8}报道|发自\S{0,8}|/文|/摄|摄)$")
 _BULLET = re.compile(r"^[□■●◆]$")  # a bullet before a byline or a column label
-_ORG_ROLE = re.compile(rf"^(\S{{0,20}}?)(?:{'|'.join(_REPORTERS)}|作者)(\S{{2,4}}?)(?:发自\S{{0,8}}|/文\S{{0,8}}|/摄\S{{0,8}}|报道)?$")
+_ORG_ROLE = re.compile(
+    rf"^(\S{{0,20}}?)(?:{'|'.join(_REPORTERS)}|作者)(\S{{2,4}}?)(?:发自\S{{0,8}}|/文\S{{0,8}}|/摄\S{{0,8}}|报道)?$"
+)
 # A labelled author that is no Chinese name: a web handle or pen name (``放飞&心情``), alone.
 _LEAD_JUNK = re.compile(r"[\s\[\]【】\ue000-\uf8ff]+")  # brackets, and private-use characters of GBK spaces
 _PEN_NAME = re.compile(r"^[\w&.·\-]{2,12}$")
 _NAME = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 _ROLE_PREFIX = re.compile(rf"^(?:本报|本台)?(?:{'|'.join(_REPORTERS)})")
 # Characters and words never in a personal name: outlets, forums, offices, and page buttons.
-_NOT_NAME = re.compile(r"[网吧报刊部局委站厅处办室栏频道讯]|未知|佚名|不详|匿名|整理|查看|更多|关注|返回|点击|阅读|分享|收藏|评论")
+_NOT_NAME = re.compile(
+    r"[网吧报刊部局委站厅处办室栏频道讯]|未知|佚名|不详|匿名|整理|查看|更多|关注|返回|点击|阅读|分享|收藏|评论"
+)
 _HANDLE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{2,19}$")
 _SPLIT_NAMES = re.compile(r"[\s、,，/／;；]+")
 # Common surnames: a bare-name print byline must start with one, or any two short words pass.

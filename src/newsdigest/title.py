@@ -59,7 +59,9 @@ _SIDEBAR = re.compile(
     r"^(?:更多|相关|热门|热点|推荐|精彩|最新|图片|视频)\S{0,8}(?:新闻|文章|阅读|推荐|图片|视频|专题|报道|排行|链接)$"
 )
 # A channel's name standing for the article's (``新闻动态--学会官网``).
-_CHANNEL = re.compile(r"^(?:新闻|工作|图片|学术|综合|时政|本地|国内|国际|社会|政务|信息)?(?:动态|要闻|公告|通知|资讯|快讯)$")
+_CHANNEL = re.compile(
+    r"^(?:新闻|工作|图片|学术|综合|时政|本地|国内|国际|社会|政务|信息)?(?:动态|要闻|公告|通知|资讯|快讯)$"
+)
 _MARKUP = re.compile(r"[<>=]|https?://|\{|\}")
 _LABELLED = re.compile(r"^(?:主题|标题|题目|原标题)\s*[:：]\s*")
 # Text lines that are no headline: list items, subtitles (``——…``), menus and breadcrumbs.
