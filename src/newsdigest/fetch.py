@@ -29,6 +29,8 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from newsdigest.robots import RobotsCache
+
 DEFAULT_USER_AGENT = "newsdigest/0.1 (news monitoring; +https://example.invalid/newsdigest)"
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, application/feed+json;q=0.8, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
@@ -92,6 +94,7 @@ class FetchSettings:
     backoff: float = 1.0  # first retry waits about this long, then doubles
     retry_after_cap: float = 60.0
     concurrency: int = 8  # requests in flight over all hosts
+    robots: bool = True  # honour robots.txt (read once per host per Fetcher, i.e. per run)
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any] | None) -> FetchSettings:
@@ -223,6 +226,7 @@ class Fetcher:
         )
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
+        self.robots = RobotsCache(self._get_robots, s.user_agent) if s.robots else None
 
     def __enter__(self) -> Fetcher:
         return self
@@ -245,6 +249,8 @@ class Fetcher:
         other requests to the same host (politeness is ours, not the server's fault).
         """
         req = Request(request) if isinstance(request, str) else request
+        if self.robots is not None and (answer := self.robots.check(req.url)).reason:
+            return Fetched(req.url, req.url, error=answer.reason, attempts=0, transient=answer.transient)
         budget = self.settings.timeout
         spent, attempts, last = 0.0, 0, _Attempt("not attempted")
         while attempts <= self.settings.retries:
@@ -271,6 +277,10 @@ class Fetcher:
             attempts=attempts,
             transient=last.status == 0 or last.status >= 500 or last.status == 429,
         )
+
+    def _get_robots(self, url: str) -> tuple[int, bytes, str | None]:
+        got = self.get(Request(url, accept="text/plain, */*;q=0.5"))
+        return got.status, got.body, got.error
 
     def _backoff(self, attempt: int) -> float:
         # Full jitter around an exponential step keeps many clients from retrying in lockstep.
