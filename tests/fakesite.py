@@ -52,7 +52,7 @@ FOOTER = [("关于我们", "/gywm/"), ("网站地图", "/wzdt/"), ("联系我们
 DISALLOWED = "/zcwj/nbwj/"
 PAGE_SIZE = {"xwzx": 20, "tzgg": 15, "zcwj": 12}
 COLUMNS = {"xwzx": "工作动态", "tzgg": "通知公告", "zcwj": "政策文件"}
-TODAY = date(2025, 11, 28)
+TODAY = date.today()  # dates are recent, as on a live site (sitemaps are read by age)
 
 _PLACES = ["青山区", "白河县", "东岭镇", "临江区", "石门县", "南湖街道", "凤凰山开发区", "西城区"]
 _ORGS = ["市职业技术学院", "市第一中学", "青山技师学院", "市实验小学", "白河县职教中心", "市教育科学研究院"]
@@ -179,7 +179,7 @@ class FakeSite:
         for a in self.all_articles():
             out[a.path] = (article_page(a), "text/html; charset=utf-8")
         for _, path in NAV + FOOTER:
-            out.setdefault(path if path.endswith((".html", "/")) else path, (plain_page(path), "text/html"))
+            out.setdefault(path, (plain_page(path), "text/html"))
         return out
 
     def serve(self, server: LocalServer) -> None:
@@ -251,10 +251,7 @@ def _friends_and_footer() -> str:
 def _crumbs(column: str, tail: str = "") -> str:
     name = COLUMNS[column]
     extra = f" &gt; {tail}" if tail else ""
-    return (
-        f'<div class="crumbs">当前位置：<a href="/">首页</a> &gt; '
-        f'<a href="/{column}/">{name}</a>{extra}</div>'
-    )
+    return f'<div class="crumbs">当前位置：<a href="/">首页</a> &gt; <a href="/{column}/">{name}</a>{extra}</div>'
 
 
 def _sidebar() -> str:

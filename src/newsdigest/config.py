@@ -8,6 +8,7 @@ only and never from the file, so the file can be committed.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 # Names the mail issue fixed that do not follow <SECTION>_<KEY>.
 _ALIASES = {"NEWSDIGEST_MAIL_FROM": ("smtp", "mail_from"), "NEWSDIGEST_MAIL_TO": ("smtp", "mail_to")}
+KINDS = ("folder", "feed", "page", "site", "sitemap")
 SECTIONS = ("digest", "schedule", "store", "dedupe", "fetch", "smtp", "profile")
 
 
@@ -30,13 +32,18 @@ class Topic:
 
 @dataclass(frozen=True)
 class Source:
-    kind: str  # folder | feed | page
+    kind: str  # folder | feed | page | site | sitemap
     name: str
     path: str | None = None
     url: str | None = None
     full_text: bool = False
     encoding: str | None = None
     enabled: bool = True
+    max_pages: int = 3  # site: list pages followed on a first run
+    include: str | None = None  # site, sitemap: only article URLs matching this regex
+    exclude: str | None = None  # site, sitemap: never article URLs matching this regex
+    max_age_days: int = 7  # sitemap: on a first run, only URLs this recent
+    max_items: int = 200  # site, sitemap: articles fetched per run at most
 
     @property
     def location(self) -> str:
@@ -100,12 +107,30 @@ def _env_overrides(sections: dict[str, dict[str, Any]], env: dict[str, str]) -> 
             raise ConfigError(f"{name}={raw!r} is not a valid {type(current).__name__}") from exc
 
 
+def _crawl_options(item: dict[str, Any]) -> dict[str, Any]:
+    """Options of site and sitemap sources; a bad pattern or number is a one-line config error."""
+    out: dict[str, Any] = {}
+    for key in ("max_pages", "max_age_days", "max_items"):
+        if key in item:
+            if not isinstance(item[key], int) or item[key] < 1:
+                raise ConfigError(f"source {item.get('name')!r}: {key} must be a whole number of at least 1")
+            out[key] = item[key]
+    for key in ("include", "exclude"):
+        if item.get(key):
+            try:
+                re.compile(item[key])
+            except re.error as exc:
+                raise ConfigError(f"source {item.get('name')!r}: {key} is not a valid pattern ({exc})") from None
+            out[key] = item[key]
+    return out
+
+
 def _sources(items: list[dict[str, Any]], base: Path) -> tuple[Source, ...]:
     out = []
     for item in items:
         kind = item.get("kind", "folder")
-        if kind not in {"folder", "feed", "page"}:
-            raise ConfigError(f"source {item.get('name')!r}: kind must be folder, feed or page, not {kind!r}")
+        if kind not in KINDS:
+            raise ConfigError(f"source {item.get('name')!r}: kind must be {', '.join(KINDS)}, not {kind!r}")
         path = item.get("path")
         if path and not Path(path).is_absolute():
             path = str(base / path)
@@ -118,6 +143,7 @@ def _sources(items: list[dict[str, Any]], base: Path) -> tuple[Source, ...]:
                 full_text=bool(item.get("full_text", False)),
                 encoding=item.get("encoding"),
                 enabled=bool(item.get("enabled", True)),
+                **_crawl_options(item),
             )
         )
     return tuple(out)

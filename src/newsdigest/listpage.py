@@ -34,12 +34,16 @@ _CHROME = re.compile(
 )
 _CHROME_TAGS = {"nav", "header", "footer"}
 _MORE = re.compile(r"^(?:更多|more|详细|详情|查看更多|进入|点击|>>|»|\+)+\W*$", re.I)
-_PAGER_TEXT = re.compile(r"^(?:\d{1,4}|首页|尾页|末页|上一?页|下一?页|前一页|后一页|next|prev(?:ious)?|last|first|[<>«»‹›]+)$", re.I)
+_PAGER_TEXT = re.compile(
+    r"^(?:\d{1,4}|首页|尾页|末页|上一?页|下一?页|前一页|后一页|next|prev(?:ious)?|last|first|[<>«»‹›]+)$", re.I
+)
 _NEXT_TEXT = re.compile(r"^(?:下一?页|后一页|next|›|»|>)$", re.I)
 _PAGE_FILE = re.compile(r"^(?P<stem>[a-z]*?)[_-]?(?P<n>\d{1,4})\.(?P<ext>s?html?|jsp|php|aspx?)$", re.I)
 _PAGE_PARAMS = {"page", "p", "pn", "pageno", "pagenum", "pageindex", "curpage", "currentpage", "pagenumber", "pg"}
 _PAGE_SEGMENT = re.compile(r"/(?:page|p)/(\d{1,4})/?$", re.I)
-_TRS_PAGER = re.compile(r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]")
+_TRS_PAGER = re.compile(
+    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]"
+)
 _FULL_DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _SHORT_DATE = re.compile(r"(?<![\d:/.-])(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?(?![\d:/.-])")
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)")

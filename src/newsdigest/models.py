@@ -51,6 +51,7 @@ class Document:
     encoding: str | None = None  # configured override
     title_hint: str | None = None  # e.g. a feed item's title
     published_hint: date | None = None
+    listed_date: date | None = None  # the date beside its link on a list page: used when the page shows none
 
 
 @dataclass(frozen=True)

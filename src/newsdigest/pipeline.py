@@ -124,12 +124,12 @@ def process(doc: Document) -> Processed:
         return Processed(doc.origin, digest, doc.source, rejected=Rejected(doc.origin, str(exc)))
     if too_long := _too_long(doc, text):
         return Processed(doc.origin, digest, doc.source, rejected=Rejected(doc.origin, too_long))
-    hints = Meta(title=doc.title_hint, published=doc.published_hint, source=None)
+    hints = Meta(title=doc.title_hint, published=doc.published_hint or doc.listed_date, source=None)
     if is_html(doc, text):
         text, found = extract.html_to_text(text, doc.url)
         hints = Meta(
             title=doc.title_hint or found.title,
-            published=doc.published_hint or found.published,
+            published=doc.published_hint or found.published or doc.listed_date,
             source=found.source,
             authors=found.authors,
         )

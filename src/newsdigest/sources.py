@@ -91,4 +91,9 @@ def collect(config: Config, only: list[str] | None = None) -> tuple[list[Documen
     if network := [s for s in config.sources if s.enabled and s.kind in ("feed", "page")]:
         fetched = feeds.collect_sources(config, network, store.connect(config.store_url))
         docs, rejected = docs + fetched.documents, rejected + fetched.rejected
+    if sites := [s for s in config.sources if s.enabled and s.kind in ("site", "sitemap")]:
+        from newsdigest import crawl
+
+        got = crawl.collect_sources(config, sites, store.connect(config.store_url))
+        docs, rejected = docs + got.documents, rejected + got.rejected
     return docs, rejected

@@ -1,0 +1,188 @@
+"""Site and sitemap sources against a realistic fake Chinese government site on a local server
+(``fakesite``): article links found on list pages, pagination, robots.txt, conditional GETs,
+incremental second runs, sitemaps (index, gzip children, Google News)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from fakesite import COLUMNS, DISALLOWED, TODAY, FakeSite
+from httpserver import LocalServer, Route
+
+from newsdigest import crawl, feeds, listpage, pipeline, store
+from newsdigest.config import Source
+from newsdigest.fetch import Fetcher, FetchSettings
+
+FAST = FetchSettings(timeout=10, per_host_delay=0, retries=1, backoff=0.01, concurrency=8)
+
+
+@pytest.fixture
+def site():
+    fake = FakeSite()
+    with LocalServer() as server:
+        fake.serve(server)
+        yield fake, server
+
+
+def _paths(server: LocalServer) -> list[str]:
+    return [p for p, _ in server.log]
+
+
+def _run(cfg, engine, *sources: Source) -> feeds.Collected:
+    with Fetcher(FAST) as fetcher:
+        return crawl.collect_sources(cfg, list(sources), engine, fetcher)
+
+
+def _site_sources(server: LocalServer, max_pages: int = 5) -> list[Source]:
+    return [
+        Source(kind="site", name=name, url=server.url(f"/{col}/index.html"), max_pages=max_pages)
+        for col, name in COLUMNS.items()
+    ]
+
+
+def test_list_page_links_have_precision_one_and_full_recall_with_their_dates():
+    fake = FakeSite(base="http://127.0.0.1:1")
+    files = fake.files()
+    tp = fp = fn = 0
+    for column in COLUMNS:
+        for n, items in enumerate(fake.pages(column)):
+            path = f"/{column}/index.html" if n == 0 else f"/{column}/index_{n}.html"
+            page = listpage.parse(files[path][0].decode(), fake.base + path, today=TODAY)
+            got = {link.url.removeprefix(fake.base) for link in page.links}
+            gold = fake.gold(column, n)
+            tp, fp, fn = tp + len(got & gold), fp + len(got - gold), fn + len(gold - got)
+            dates = {link.url.removeprefix(fake.base): link.date for link in page.links}
+            assert all(dates[a.path] == a.day for a in items)
+            later = [fake.base + p for p in fake.list_url_paths() if p.startswith(f"/{column}/")][n + 1 :]
+            assert list(page.pages) == later
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    assert precision == 1.0
+    assert recall >= 0.98
+
+
+def test_home_page_blocks_nav_footer_and_friendly_links_score_below_article_lists():
+    fake = FakeSite(base="http://127.0.0.1:1")
+    page = listpage.parse(fake.files()["/"][0].decode(), fake.base + "/", today=TODAY)
+    best = page.blocks[0]
+    assert best.path.endswith("div.home-box/ul")
+    chrome = [b for b in page.blocks if "nav" in b.path or "footer" in b.path or "yqlj" in b.path]
+    assert len(chrome) == 3
+    assert all(b.score < 0.1 * best.score for b in chrome)
+
+
+def test_first_run_fetches_every_listed_article_and_nothing_else(site, cfg, engine):
+    fake, server = site
+    got = _run(cfg, engine, *_site_sources(server))
+    fetched = set(_paths(server))
+    gold = {a.path for a in fake.all_articles()}
+    allowed = gold - {p for p in gold if p.startswith(DISALLOWED)}
+    assert allowed <= fetched
+    # Nav, footer, friendly links, sidebar and pager links are never fetched as articles.
+    assert fetched <= allowed | set(fake.list_url_paths()) | {"/robots.txt"}
+    assert {d.origin.removeprefix(server.base) for d in got.documents} == allowed
+    refused = [r for r in got.rejected if DISALLOWED in r.origin]
+    assert [r.reason for r in refused] == ["article page: disallowed by robots.txt"]
+    assert server.requests("/robots.txt") and len(server.requests("/robots.txt")) == 1
+    health = {h.name: h for h in got.health}
+    assert health["工作动态"].seen == health["工作动态"].new == len(fake.articles["xwzx"])
+
+
+def test_second_run_with_nothing_new_costs_one_conditional_get_per_site(site, cfg, engine):
+    _fake, server = site
+    source = _site_sources(server)[0]
+    _run(cfg, engine, source)
+    server.log.clear()
+    got = _run(cfg, engine, source)
+    assert _paths(server) == ["/robots.txt", "/xwzx/index.html"]
+    assert "If-None-Match" in server.requests("/xwzx/index.html")[0]
+    assert got.documents == [] and got.health[0].status == "not_modified"
+
+
+def test_second_run_after_new_articles_fetches_only_those(site, cfg, engine):
+    fake, server = site
+    source = _site_sources(server)[0]
+    _run(cfg, engine, source)
+    new = fake.publish("xwzx", 3, TODAY)
+    fake.serve(server)
+    server.log.clear()
+    got = _run(cfg, engine, source)
+    assert _paths(server)[:2] == ["/robots.txt", "/xwzx/index.html"]
+    assert sorted(_paths(server)[2:]) == sorted(a.path for a in new)
+    assert got.health[0].new == 3
+
+
+def test_more_new_articles_than_a_page_follows_the_next_page(site, cfg, engine):
+    fake, server = site
+    source = _site_sources(server, max_pages=2)[0]
+    _run(cfg, engine, source)
+    new = fake.publish("xwzx", 25, TODAY)
+    fake.serve(server)
+    server.log.clear()
+    got = _run(cfg, engine, source)
+    assert "/xwzx/index_1.html" in _paths(server) and "/xwzx/index_2.html" not in _paths(server)
+    assert {d.origin.removeprefix(server.base) for d in got.documents} == {a.path for a in new}
+
+
+def test_list_date_is_the_published_date_when_the_page_shows_none(site, cfg, engine):
+    fake, server = site
+    source = Source(kind="site", name="政策文件", url=server.url("/zcwj/"), max_pages=1)
+    got = _run(cfg, engine, source)
+    pipeline.ingest(cfg, engine, got.documents, got.rejected)
+    published = {a.origin.removeprefix(server.base): a.published for a in store.load_articles(engine)}
+    undated = [a for a in fake.articles["zcwj"] if not a.shows_date and not a.path.startswith(DISALLOWED)]
+    assert undated
+    assert all(published[a.path] == a.day for a in fake.articles["zcwj"] if a.path in published)
+
+
+def test_include_and_exclude_patterns_filter_article_links(site, cfg, engine):
+    _fake, server = site
+    month = f"{TODAY:%Y%m}"
+    source = Source(kind="site", name="x", url=server.url("/xwzx/"), max_pages=1, exclude=f"/{month}/")
+    got = _run(cfg, engine, source)
+    assert got.documents and all(f"/{month}/" not in d.origin for d in got.documents)
+
+
+def test_a_page_with_no_article_list_is_a_one_line_source_error(site, cfg, engine):
+    _fake, server = site
+    server.add(
+        "/empty.html",
+        Route(body="<html><body><p>维护中</p></body></html>".encode(), headers={"Content-Type": "text/html"}),
+    )
+    got = _run(cfg, engine, Source(kind="site", name="empty", url=server.url("/empty.html")))
+    assert got.health[0].status == "error"
+    assert got.health[0].error == "no list of article links found on the page"
+    rows = {r["name"]: r for r in feeds.health_report(cfg, engine)}
+    assert rows["empty"]["kind"] == "site" and rows["empty"]["last_status"] == "error"
+
+
+def _at_one(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 1, tzinfo=UTC)
+
+
+# --- sitemaps -----------------------------------------------------------------------
+
+
+def test_sitemap_index_with_gzip_children_gives_recent_urls_then_nothing(site, cfg, engine):
+    fake, server = site
+    source = Source(kind="sitemap", name="sitemap", url=server.url("/sitemap_index.xml"), max_age_days=7)
+    got = _run(cfg, engine, source)
+    since = datetime.now(UTC) - timedelta(days=7)  # lastmod is 09:00 Beijing time, 01:00 UTC
+    recent = {a.path for c in ("xwzx", "tzgg") for a in fake.articles[c] if _at_one(a.day) >= since}
+    assert recent and {d.origin.removeprefix(server.base) for d in got.documents} == recent
+    assert server.requests("/sitemaps/xwzx.xml.gz")
+    server.log.clear()
+    got = _run(cfg, engine, source)
+    assert got.documents == [] and got.health[0].status == "not_modified"
+    assert _paths(server) == ["/robots.txt", "/sitemap_index.xml"]
+
+
+def test_news_sitemap_titles_and_dates_travel_with_the_articles(site, cfg, engine):
+    fake, server = site
+    source = Source(kind="sitemap", name="news", url=server.url("/news_sitemap.xml"), max_age_days=30)
+    got = _run(cfg, engine, source)
+    by_path = {a.path: a for a in fake.all_articles()}
+    assert got.documents
+    for doc in got.documents:
+        article = by_path[doc.origin.removeprefix(server.base)]
+        assert doc.title_hint == article.title and doc.listed_date == article.day
