@@ -186,3 +186,58 @@ def test_news_sitemap_titles_and_dates_travel_with_the_articles(site, cfg, engin
     for doc in got.documents:
         article = by_path[doc.origin.removeprefix(server.base)]
         assert doc.title_hint == article.title and doc.listed_date == article.day
+
+
+# --- robots.txt ---------------------------------------------------------------------
+
+
+def test_robots_txt_is_read_once_per_host_and_refuses_disallowed_paths():
+    with LocalServer() as server:
+        server.add("/robots.txt", body=b"User-agent: newsdigest\nDisallow: /private/\n\nUser-agent: *\nDisallow: /\n")
+        server.add("/private/a.html", body=b"<p>secret</p>")
+        server.add("/public/a.html", body=b"<p>news</p>")
+        with Fetcher(FAST) as fetcher:
+            got = fetcher.get_many([server.url("/private/a.html"), server.url("/public/a.html")] * 3)
+        assert [g.error for g in got[:2]] == ["disallowed by robots.txt", None]
+        assert not got[0].transient
+        assert len(server.requests("/robots.txt")) == 1
+        assert not server.requests("/private/a.html")
+
+
+def test_robots_txt_missing_allows_and_failing_refuses_for_this_run():
+    with LocalServer() as missing, LocalServer() as failing:
+        missing.add("/a.html", body=b"ok")
+        failing.add("/robots.txt", status=503)
+        failing.add("/a.html", body=b"ok")
+        with Fetcher(FAST) as fetcher:
+            assert fetcher.get(missing.url("/a.html")).error is None
+            refused = fetcher.get(failing.url("/a.html"))
+        assert refused.error == "robots.txt unavailable (HTTP 503): not fetching this run"
+        assert refused.transient and not failing.requests("/a.html")
+
+
+def test_robots_can_be_turned_off():
+    with LocalServer() as server:
+        server.add("/robots.txt", body=b"User-agent: *\nDisallow: /\n")
+        server.add("/a.html", body=b"ok")
+        with Fetcher(FetchSettings(per_host_delay=0, robots=False)) as fetcher:
+            assert fetcher.get(server.url("/a.html")).error is None
+        assert not server.requests("/robots.txt")
+
+
+def test_site_and_sitemap_options_load_and_bad_ones_are_one_line_errors(tmp_path):
+    from newsdigest import config
+
+    good = tmp_path / "good.toml"
+    good.write_text(
+        '[[sources]]\nkind = "site"\nname = "动态"\nurl = "http://x.gov.cn/xwzx/"\nmax_pages = 2\nexclude = "/zt/"\n'
+        '[[sources]]\nkind = "sitemap"\nname = "sm"\nurl = "http://x.gov.cn/sitemap.xml"\nmax_age_days = 3\n',
+        encoding="utf-8",
+    )
+    site_src, sitemap_src = config.load(good, tmp_path, env={}).sources
+    assert (site_src.kind, site_src.max_pages, site_src.exclude) == ("site", 2, "/zt/")
+    assert (sitemap_src.kind, sitemap_src.max_age_days) == ("sitemap", 3)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[sources]]\nkind = "site"\nname = "s"\nurl = "http://x/"\ninclude = "(["\n', encoding="utf-8")
+    with pytest.raises(config.ConfigError, match="include is not a valid pattern"):
+        config.load(bad, tmp_path, env={})
