@@ -4,7 +4,13 @@ incremental second runs, sitemaps (index, gzip children, Google News)."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+import tomllib
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fakesite import COLUMNS, DISALLOWED, TODAY, FakeSite
@@ -135,6 +141,23 @@ def test_list_date_is_the_published_date_when_the_page_shows_none(site, cfg, eng
     assert all(published[a.path] == a.day for a in fake.articles["zcwj"] if a.path in published)
 
 
+def test_health_report_and_run_summary_cover_site_and_sitemap_sources(site, cfg, engine):
+    from newsdigest.flows.common import summary_markdown
+
+    _fake, server = site
+    sources = [
+        Source(kind="site", name="工作动态", url=server.url("/xwzx/"), max_pages=1),
+        Source(kind="sitemap", name="news", url=server.url("/news_sitemap.xml")),
+    ]
+    _run(cfg, engine, *sources)
+    rows = {r["name"]: r for r in feeds.health_report(cfg, engine)}
+    assert rows["工作动态"]["kind"] == "site" and rows["工作动态"]["items_new"] == 20
+    assert rows["news"]["kind"] == "sitemap" and rows["news"]["last_status"] == "ok"
+    text = summary_markdown("Ingest run", {"sources": list(rows.values())})
+    assert "| 工作动态 | site | ok | 20 | 20 | 0 |" in text
+    assert "| news | sitemap | ok |" in text
+
+
 def test_include_and_exclude_patterns_filter_article_links(site, cfg, engine):
     _fake, server = site
     month = f"{TODAY:%Y%m}"
@@ -241,3 +264,54 @@ def test_site_and_sitemap_options_load_and_bad_ones_are_one_line_errors(tmp_path
     bad.write_text('[[sources]]\nkind = "site"\nname = "s"\nurl = "http://x/"\ninclude = "(["\n', encoding="utf-8")
     with pytest.raises(config.ConfigError, match="include is not a valid pattern"):
         config.load(bad, tmp_path, env={})
+
+
+# --- discover -----------------------------------------------------------------------
+
+
+def _newsdigest(state, config_file, *args: str, delay: str = "0") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDIGEST_")}
+    env["NEWSDIGEST_FETCH_PER_HOST_DELAY"] = delay
+    exe = str(Path(sys.executable).parent / "newsdigest")
+    cmd = [exe, "--state", str(state), "--config", str(config_file), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_discover_prints_the_feed_sitemaps_and_list_pages_then_they_ingest(site, tmp_path):
+    fake, server = site
+    config_file = tmp_path / "newsdigest.toml"
+    config_file.write_text("[fetch]\nper_host_delay = 0.0\n", encoding="utf-8")
+    found = _newsdigest(tmp_path / "state", config_file, "discover", server.url("/"))
+    assert found.returncode == 0, found.stderr
+    blocks = tomllib.loads(found.stdout)["sources"]
+    by_kind = {}
+    for block in blocks:
+        by_kind.setdefault(block["kind"], []).append(block["url"].removeprefix(server.base))
+    assert by_kind == {
+        "feed": ["/rss.xml"],
+        "sitemap": ["/sitemap_index.xml", "/news_sitemap.xml"],
+        "site": ["/xwzx/index.html", "/tzgg/index.html", "/zcwj/index.html"],
+    }
+    counts = re.findall(r"^# list page: (\d+) articles", found.stdout, re.M)
+    assert [int(c) for c in counts] == [len(fake.articles[c]) for c in ("xwzx", "tzgg", "zcwj")]
+    assert "6 sources found" in found.stderr
+    # Pasted into a configuration, the list pages ingest; a second run takes nothing again.
+    sites = "\n".join(b for b in found.stdout.split("\n\n") if 'kind = "site"' in b)
+    config_file.write_text("[fetch]\nper_host_delay = 0.0\n\n" + sites, encoding="utf-8")
+    first = _newsdigest(tmp_path / "state", config_file, "ingest")
+    assert first.returncode == 0, first.stderr
+    assert "new articles: 91" in first.stdout  # every listed article but the one robots.txt disallows
+    server.log.clear()
+    again = _newsdigest(tmp_path / "state", config_file, "ingest")
+    assert "documents: 0" in again.stdout
+    assert sorted(_paths(server)) == ["/robots.txt", "/tzgg/index.html", "/xwzx/index.html", "/zcwj/index.html"]
+
+
+def test_discover_on_an_unreachable_site_is_one_line(tmp_path):
+    config_file = tmp_path / "newsdigest.toml"
+    config_file.write_text("[fetch]\nretries = 0\n", encoding="utf-8")
+    with LocalServer() as server:
+        url = server.url("/")
+    got = _newsdigest(tmp_path / "state", config_file, "discover", url)
+    assert got.returncode == 1
+    assert got.stderr.startswith("error:") and len(got.stderr.strip().splitlines()) == 1

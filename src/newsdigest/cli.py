@@ -319,6 +319,28 @@ def clean_cmd(
         out.print(a.text + "\n", highlight=False, markup=False)
 
 
+@app.command("discover")
+def discover_cmd(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(help="A site's home page.")],
+    max_pages: Annotated[int, typer.Option("--max-pages", min=1, help="List pages a first run follows.")] = 3,
+    max_age_days: Annotated[int, typer.Option("--max-age-days", min=1, help="Sitemap URLs this recent.")] = 7,
+) -> None:
+    """Find a site's feeds, sitemaps and list pages; print them as [[sources]] blocks to paste."""
+    from newsdigest import discover
+    from newsdigest.fetch import Fetcher, FetchSettings
+
+    cfg = ctx.obj.load()
+    with Fetcher(FetchSettings.from_mapping(cfg.sections.get("fetch"))) as fetcher:
+        try:
+            found = discover.discover(url, fetcher, max_pages, max_age_days)
+        except discover.DiscoverError as exc:
+            fail(str(exc))
+    for suggestion in found:
+        out.print(suggestion.toml() + "\n", highlight=False, markup=False)
+    err.print(f"{len(found)} source{'s' if len(found) != 1 else ''} found on {url}", highlight=False, markup=False)
+
+
 @app.command()
 def serve(ctx: typer.Context) -> None:
     """Serve the weekly flow as a Prefect deployment on its cron schedule (needs a Prefect server)."""

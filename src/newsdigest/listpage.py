@@ -25,6 +25,7 @@ import lxml.html
 from lxml import etree
 
 MIN_LINKS = 3  # a list of fewer links is not a list
+MIN_SCORE = 3.0  # three dated links of one shape score ~6.9, three undated ~3.5
 TITLE_CHARS = 24  # anchor text this long reads as a title; menu words are 2–6 characters
 _SKIP_TAGS = {"script", "style", "noscript", "template", "head", "select", "option", "iframe"}
 _CHROME = re.compile(
@@ -51,6 +52,7 @@ _ID_DIGITS = re.compile(r"\d{3,}")
 _DIGITS = re.compile(r"\d+")
 _INDEX_FILE = re.compile(r"^(?:index|default|list|main|home)?\.?(?:s?html?|jsp|php|aspx?)?$", re.I)
 _SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W\d_]")
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ def parse(
 
 
 def _is_list(block: Block) -> bool:
-    return len(block.links) >= MIN_LINKS and block.score > 1.0
+    return len(block.links) >= MIN_LINKS and block.score >= MIN_SCORE
 
 
 def _select(links: tuple[Link, ...], include: str | None, exclude: str | None) -> tuple[Link, ...]:
@@ -225,7 +227,7 @@ def _score(path: str, members: list, page_url: str, today: date, pages: set[str]
     n = len(links)
     if not n:
         return Block(path, (), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, False)
-    title_len = median(len(link.text) for link in links)
+    title_len = median(_word_chars(link.text) for link in links)
     shapes = Counter(url_shape(link.url) for link in links)
     shape_share = shapes.most_common(1)[0][1] / n
     dated = sum(1 for m in members if beside_date(m[1], m[2], today)) / max(1, len(members))
@@ -244,6 +246,11 @@ def _score(path: str, members: list, page_url: str, today: date, pages: set[str]
         * (0.2 if chrome else 1.0)
     )
     return Block(path, tuple(links), round(score, 3), title_len, shape_share, min(dated, 1.0), article, offsite, chrome)
+
+
+def _word_chars(text: str) -> int:
+    """Characters that make a title (CJK, letters): '12/01/2004 - 01' or '»' are no title."""
+    return len(_WORD.findall(text))
 
 
 def _drop_off_shape(links: list[Link]) -> list[Link]:
