@@ -67,6 +67,25 @@ def test_list_page_links_have_precision_one_and_full_recall_with_their_dates():
     assert recall >= 0.98
 
 
+def test_other_common_list_shapes_picture_links_month_day_dates_and_bare_anchors():
+    today = date(2026, 1, 5)
+    rows = "".join(
+        f'<li><a href="/c/{800 + i}.shtml"><img src="p.jpg"></a><a href="/c/{800 + i}.shtml">县融媒体中心第{i}条新闻标题较长</a>'
+        f"<em>[12-{20 + i}]</em></li>"
+        for i in range(6)
+    )
+    bare = "".join(
+        f'<a href="/zx/content_{4000 + i}.htm">学院召开第{i}次产教融合推进会议</a> 2025/12/0{i + 1}<br>'
+        for i in range(5)
+    )
+    html = '<html><body><ul class="menu"><li><a href="/">首页</a></li><li><a href="/zx/">资讯</a></li><li><a href="/gk/">公开</a></li></ul>'
+    first = listpage.parse(html + f"<ul>{rows}</ul></body></html>", "http://x.cn/c/", today=today)
+    assert [link.url for link in first.links] == [f"http://x.cn/c/{800 + i}.shtml" for i in range(6)]
+    assert first.links[0].text == "县融媒体中心第0条新闻标题较长" and first.links[0].date == date(2025, 12, 20)
+    second = listpage.parse(html + f"<div>{bare}</div></body></html>", "http://x.cn/zx/", today=today)
+    assert [link.date for link in second.links] == [date(2025, 12, i + 1) for i in range(5)]
+
+
 def test_home_page_blocks_nav_footer_and_friendly_links_score_below_article_lists():
     fake = FakeSite(base="http://127.0.0.1:1")
     page = listpage.parse(fake.files()["/"][0].decode(), fake.base + "/", today=TODAY)
@@ -154,8 +173,8 @@ def test_health_report_and_run_summary_cover_site_and_sitemap_sources(site, cfg,
     assert rows["工作动态"]["kind"] == "site" and rows["工作动态"]["items_new"] == 20
     assert rows["news"]["kind"] == "sitemap" and rows["news"]["last_status"] == "ok"
     text = summary_markdown("Ingest run", {"sources": list(rows.values())})
-    assert "| 工作动态 | site | ok | 20 | 20 | 0 |" in text
-    assert "| news | sitemap | ok |" in text
+    assert "| 工作动态 | ok | 20 | 20 | 0 |" in text
+    assert "| news | ok |" in text
 
 
 def test_include_and_exclude_patterns_filter_article_links(site, cfg, engine):

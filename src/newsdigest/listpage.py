@@ -215,15 +215,16 @@ def _blocks(root: lxml.html.HtmlElement, base: str, page_url: str, today: date, 
 
 
 def _score(path: str, members: list, page_url: str, today: date, pages: set[str]) -> Block:
-    links: list[Link] = []
-    seen: set[str] = set()
+    found: dict[str, Link] = {}
     for _container_el, item, a, url in members:
         text = _text(a) or (a.get("title") or "").strip()
-        if url in seen or url == page_url or url in pages or _PAGER_TEXT.match(text) or _MORE.match(text):
+        if url == page_url or url in pages or _PAGER_TEXT.match(text) or _MORE.match(text):
             continue
-        seen.add(url)
-        links.append(Link(url, text, beside_date(item, a, today) or url_date(url)))
-    links = _drop_off_shape(links)
+        # An item often links its picture and its title to one URL: keep the longer text.
+        if url not in found or len(text) > len(found[url].text):
+            listed = found[url].date if url in found else None
+            found[url] = Link(url, text, listed or beside_date(item, a, today) or url_date(url))
+    links = _drop_off_shape(list(found.values()))
     n = len(links)
     if not n:
         return Block(path, (), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, False)
@@ -278,7 +279,8 @@ def is_article_url(url: str) -> bool:
     parts = urlsplit(url)
     last = parts.path.rstrip("/").rsplit("/", 1)[-1] if not parts.path.endswith("/") else ""
     if last and not _INDEX_FILE.match(last) and (_ID_DIGITS.search(last) or len(last) > 24):
-        return not _PAGE_FILE.match(last) or len(_DIGITS.findall(last)[0]) > 4
+        page = _PAGE_FILE.match(last)
+        return not (page and page.group("stem")) or len(page.group("n")) > 3
     return any(_ID_DIGITS.fullmatch(v) for k, v in parse_qsl(parts.query) if k.lower() not in _PAGE_PARAMS)
 
 
@@ -348,10 +350,11 @@ def _page_number(url: str, page_url: str) -> int | None:
     b_dir, b_file = b.path.rsplit("/", 1)
     if m := _PAGE_SEGMENT.search(a.path):
         return int(m.group(1))
-    if a_dir == b_dir and (m := _PAGE_FILE.match(a_file)):
+    # index_2.html, list-3.shtml beside index.html, list.shtml or the folder; a bare 800.shtml is an article.
+    if a_dir == b_dir and (m := _PAGE_FILE.match(a_file)) and m.group("stem"):
         stem = _PAGE_FILE.match(b_file)
-        own = (stem.group("stem") if stem else b_file.split(".")[0]) or "index"
-        if (m.group("stem") or "index") == own or not b_file:
+        own = {(stem.group("stem") if stem else b_file.split(".")[0]) or "index"}
+        if m.group("stem") in (own if b_file else {"index", "list", "default"}):
             return int(m.group("n"))
     if a.path == b.path:
         for k, v in parse_qsl(a.query):
@@ -366,8 +369,10 @@ def pagination(root: lxml.html.HtmlElement, base: str, page_url: str) -> list[st
     own = _page_number(page_url, page_url) or 0
     for a, url in _anchors(root, base):
         n = _page_number(url, page_url)
-        if n is None and _NEXT_TEXT.match(_text(a)) and urlsplit(url).netloc == urlsplit(page_url).netloc:
-            n = own + 1
+        text = _text(a)
+        if n is None and urlsplit(url).netloc == urlsplit(page_url).netloc and not is_article_url(url):
+            # A pager whose URLs say nothing: its links read 2, 3, … or 下一页.
+            n = own + 1 if _NEXT_TEXT.match(text) else (int(text) - 1 if text.isdigit() and len(text) < 4 else None)
         if n is not None and url != page_url:
             numbered.setdefault(url, n)
     for script in root.iter("script"):

@@ -40,11 +40,11 @@ def _sources_markdown(rows: list[dict[str, Any]]) -> list[str]:
         "",
         "## Sources",
         "",
-        "| source | kind | status | seen | new | rejected | last success | last error |",
-        "|---|---|---|---|---|---|---|---|",
+        "| source | status | seen | new | rejected | last success | last error |",
+        "|---|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['name']} | {r['kind']} | {r['last_status']} | {r['items_seen']} | {r['items_new']} | {r['items_rejected']} "
+        f"| {r['name']} | {r['last_status']} | {r['items_seen']} | {r['items_new']} | {r['items_rejected']} "
         f"| {r['last_success'] or '–'} | {r['last_error'] or r['bozo'] or ''} |"
         for r in rows
     ]
