@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/listpage_check.py            # figures
     .venv/bin/python scripts/listpage_check.py --verbose  # and the block chosen on every real page
+    .venv/bin/python scripts/listpage_check.py --runs     # and what three runs over the fake site fetch
 
 The fake site (tests/fakesite.py) states its own expected links. The real pages are the
 116 Chinese article pages of /work/shared/corpus/html (no list pages there): their lists
@@ -76,10 +77,47 @@ def real_pages(verbose: bool) -> Counter:
     return tally
 
 
+def runs() -> None:
+    """Three runs of the fake site's three list pages: first, nothing new, three new articles."""
+    import tempfile
+
+    from httpserver import LocalServer
+
+    from newsdigest import config, crawl, store
+    from newsdigest.config import Source
+    from newsdigest.fetch import Fetcher, FetchSettings
+
+    fake = FakeSite()
+    with tempfile.TemporaryDirectory() as tmp, LocalServer() as server:
+        fake.serve(server)
+        cfg = config.load(ROOT / "newsdigest.toml", Path(tmp), env={})
+        engine = store.connect(f"sqlite:///{tmp}/state.db")
+        sources = [
+            Source("site", name, url=server.url(f"/{col}/index.html"), max_pages=5) for col, name in COLUMNS.items()
+        ]
+        for label in ("first run", "second run, nothing new", "third run, 3 new articles in 工作动态"):
+            if label.startswith("third"):
+                fake.publish("xwzx", 3, TODAY)
+                fake.serve(server)
+            server.log.clear()
+            with Fetcher(FetchSettings(per_host_delay=0)) as fetcher:
+                got = crawl.collect_sources(cfg, sources, engine, fetcher)
+            paths = [p for p, _ in server.log]
+            conditional = sum(1 for _, h in server.log if "If-None-Match" in h)
+            lists = [p for p in paths if "index" in p]
+            print(
+                f"{label}: {len(paths)} requests ({len(lists)} list pages, {conditional} conditional), "
+                f"{len(got.documents)} articles: {' '.join(paths) if len(paths) < 12 else ''}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--runs", action="store_true")
     args = parser.parse_args()
+    if args.runs:
+        runs()
     precision, recall, gold = fake_site()
     print(f"fake site: precision {precision:.3f} recall {recall:.3f} over {gold} listed article links")
     if CORPUS.exists():
