@@ -202,6 +202,9 @@ def run(
     """Ingest every configured source, then build (and send) the digest: the weekly Prefect flow."""
     cfg = ctx.obj.load()  # fail on a bad configuration before Prefect starts
     check_week(week)
+    from newsdigest import reaper
+
+    reaper.watch()  # the temporary Prefect server dies with us, even on kill -9
     from newsdigest.flows.weekly import weekly_flow
 
     state = weekly_flow(
@@ -344,8 +347,10 @@ def discover_cmd(
 @app.command()
 def serve(ctx: typer.Context) -> None:
     """Serve the weekly flow as a Prefect deployment on its cron schedule (needs a Prefect server)."""
+    from newsdigest import reaper
     from newsdigest.flows.serve import serve as serve_flows
 
+    reaper.watch()  # the Prefect server it starts dies with it, even on kill -9
     serve_flows(ctx.obj.load(), ctx.obj.config_file)
 
 
