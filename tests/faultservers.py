@@ -7,7 +7,7 @@
   Each connection takes the next action of ``plan`` (then "ok"): ``ok`` (250 and keep
   the message), ``drop`` (keep it, then hang up without a reply), ``stall`` (never reply
   to the end of data), ``trickle`` (reply to it one byte per interval, forever),
-  ``drop_mid`` (hang up right after accepting DATA, as the data comes), ``stall_rcpt`` (never answer RCPT),
+  ``drop_mid`` (hang up right after accepting DATA, as the data comes), ``stall_rcpt`` (never answer RCPT), ``silent`` (never greet),
   or a reply like ``"451 busy"`` to the end of data.
 """
 
@@ -71,6 +71,9 @@ class _Session(socketserver.StreamRequestHandler):
     def handle(self) -> None:
         owner = self.server.owner
         action = owner.next_action()
+        if action == "silent":  # accepts the connection, never says a word
+            owner.stop.wait(LIMIT)
+            return
         self.reply("220 fault.example ESMTP")
         with contextlib.suppress(OSError):
             self._commands(owner, action)
