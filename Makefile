@@ -9,7 +9,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_LOGGING_LEVEL ?= CRITICAL
 
-.PHONY: setup run test lint eval bench screenshot serve clean
+.PHONY: setup run test lint eval bench screenshot serve clean chaos
 
 setup: $(STAMP)
 
@@ -45,3 +45,7 @@ serve: setup
 
 clean:
 	rm -rf $(VENV) state/*.db* state/digests state/outbox state/screenshots
+
+TRIALS ?= 20
+chaos: setup
+	$(BIN)/python scripts/chaos.py --trials $(TRIALS)
