@@ -84,6 +84,12 @@ def test_other_common_list_shapes_picture_links_month_day_dates_and_bare_anchors
     assert first.links[0].text == "县融媒体中心第0条新闻标题较长" and first.links[0].date == date(2025, 12, 20)
     second = listpage.parse(html + f"<div>{bare}</div></body></html>", "http://x.cn/zx/", today=today)
     assert [link.date for link in second.links] == [date(2025, 12, i + 1) for i in range(5)]
+    inside = "".join(
+        f'<p><a href="/xw/{9000 + i}.html"><b>市政府常务会议研究部署第{i}项工作</b><i>01-0{i + 1}</i></a></p>'
+        for i in range(4)
+    )
+    third = listpage.parse(html + f"<div>{inside}</div></body></html>", "http://x.cn/xw/", today=today)
+    assert [link.date for link in third.links] == [date(2026, 1, i + 1) for i in range(4)]
 
 
 def test_home_page_blocks_nav_footer_and_friendly_links_score_below_article_lists():

@@ -329,7 +329,16 @@ def beside_date(item: etree._Element, anchor: etree._Element, today: date) -> da
             texts.append(node.text)
         if node is not item and node.tail and (node is anchor or not inside):
             texts.append(node.tail)
-    return find_date(" ".join(texts), today)
+    return find_date(" ".join(texts), today) or _date_in_anchor(anchor, today)
+
+
+def _date_in_anchor(anchor: etree._Element, today: date) -> date | None:
+    """Some templates put the date inside the link, in its own element: <a><span>标题</span><i>11-20</i></a>."""
+    for child in anchor.iterdescendants():
+        if isinstance(child.tag, str) and (text := child.text_content().strip()) and len(text) <= 12:
+            if found := find_date(text, today):
+                return found
+    return None
 
 
 def url_date(url: str) -> date | None:
