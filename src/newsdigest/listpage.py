@@ -335,9 +335,9 @@ def beside_date(item: etree._Element, anchor: etree._Element, today: date) -> da
 def _date_in_anchor(anchor: etree._Element, today: date) -> date | None:
     """Some templates put the date inside the link, in its own element: <a><span>标题</span><i>11-20</i></a>."""
     for child in anchor.iterdescendants():
-        if isinstance(child.tag, str) and (text := child.text_content().strip()) and len(text) <= 12:
-            if found := find_date(text, today):
-                return found
+        text = child.text_content().strip() if isinstance(child.tag, str) else ""
+        if text and len(text) <= 12 and (found := find_date(text, today)):
+            return found
     return None
 
 
