@@ -12,6 +12,7 @@ needs an XPath. Pure functions over text; the caller fetches and decodes.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -98,8 +99,9 @@ def parse(
         return ListPage(url, "", (), (), ())
     base = _base_url(root, url)
     today = today or date.today()
-    pages = pagination(root, base, url)
-    blocks = sorted(_blocks(root, base, url, today, set(pages)), key=lambda b: -b.score)
+    anchors = _anchors(root, base)
+    pages = pagination(root, base, url, anchors)
+    blocks = sorted(_blocks(anchors, url, today, set(pages)), key=lambda b: -b.score)
     links = _select(blocks[0].links, include, exclude) if blocks and _is_list(blocks[0]) else ()
     title = _SPACE.sub(" ", root.findtext(".//title") or "").strip()
     return ListPage(url, title, links, tuple(pages), tuple(blocks))
@@ -167,22 +169,30 @@ def _container(a: etree._Element, linked: set, cache: dict) -> tuple[etree._Elem
     return None
 
 
-def _same_path_container(a: etree._Element, paths: set[str]) -> tuple[etree._Element, etree._Element] | None:
+def _same_path_container(
+    a: etree._Element, paths: set[str], memo: dict
+) -> tuple[etree._Element, etree._Element] | None:
     child, parent = a, a.getparent()
     while parent is not None and parent.tag != "html":
-        if _dom_path(parent) in paths:
+        if _dom_path(parent, memo) in paths:
             return parent, child
         child, parent = parent, parent.getparent()
     return None
 
 
-def _dom_path(el: etree._Element) -> str:
-    parts = []
-    while el is not None and el.tag != "html":
-        cls = ".".join(sorted((el.get("class") or "").split()))
-        parts.append(f"{el.tag}.{cls}" if cls else str(el.tag))
-        el = el.getparent()
-    return "/".join(reversed(parts))
+def _dom_path(el: etree._Element, memo: dict) -> str:
+    """body/div.main/ul.list: tags and classes from the body down (memoised per parse)."""
+    chain = []
+    node = el
+    while node is not None and node not in memo and node.tag != "html":
+        chain.append(node)
+        node = node.getparent()
+    prefix = memo.get(node, "") if node is not None else ""
+    for node in reversed(chain):  # iterative: a page nested a thousand deep must not recurse
+        cls = ".".join(sorted((node.get("class") or "").split()))
+        own = f"{node.tag}.{cls}" if cls else str(node.tag)
+        prefix = memo[node] = f"{prefix}/{own}" if prefix else own
+    return memo.get(el, "")
 
 
 def _is_chrome(el: etree._Element) -> bool:
@@ -195,8 +205,7 @@ def _is_chrome(el: etree._Element) -> bool:
     return False
 
 
-def _blocks(root: lxml.html.HtmlElement, base: str, page_url: str, today: date, pages: set[str]) -> list[Block]:
-    anchors = _anchors(root, base)
+def _blocks(anchors: list[tuple[etree._Element, str]], page_url: str, today: date, pages: set[str]) -> list[Block]:
     linked: set[etree._Element] = set()
     for a, _ in anchors:
         linked.add(a)
@@ -204,13 +213,14 @@ def _blocks(root: lxml.html.HtmlElement, base: str, page_url: str, today: date, 
     cache: dict = {}
     nearest = {a: _container(a, linked, cache) for a, _ in anchors}
     # A list printed in several <ul> may end with a short one: same DOM path, same block.
-    paths = {_dom_path(found[0]) for found in nearest.values() if found}
+    memo: dict = {}
+    paths = {_dom_path(found[0], memo) for found in nearest.values() if found}
     groups: dict[str, list[tuple[etree._Element, etree._Element, etree._Element, str]]] = {}
     for a, url in anchors:
-        found = _same_path_container(a, paths) or nearest[a]
+        found = _same_path_container(a, paths, memo) or nearest[a]
         if found:
             container, item = found
-            groups.setdefault(_dom_path(container), []).append((container, item, a, url))
+            groups.setdefault(_dom_path(container, memo), []).append((container, item, a, url))
     return [_score(path, members, page_url, today, pages) for path, members in groups.items()]
 
 
@@ -285,7 +295,13 @@ def is_article_url(url: str) -> bool:
 
 
 def _offsite(url: str, page_url: str) -> bool:
-    return courlan.extract_domain(url) != courlan.extract_domain(page_url)
+    return _domain(urlsplit(url).netloc) != _domain(urlsplit(page_url).netloc)
+
+
+@functools.lru_cache(maxsize=4096)
+def _domain(host: str) -> str:
+    """The registered domain (jyj.example.gov.cn -> example.gov.cn), by courlan's public-suffix list."""
+    return courlan.extract_domain(f"http://{host}/") or host
 
 
 # --- dates --------------------------------------------------------------------------
@@ -372,11 +388,13 @@ def _page_number(url: str, page_url: str) -> int | None:
     return None
 
 
-def pagination(root: lxml.html.HtmlElement, base: str, page_url: str) -> list[str]:
+def pagination(
+    root: lxml.html.HtmlElement, base: str, page_url: str, anchors: list[tuple[etree._Element, str]]
+) -> list[str]:
     """Further pages of this list, in order: from pager links, 下一页, or a TRS createPageHTML script."""
     numbered: dict[str, int] = {}
     own = _page_number(page_url, page_url) or 0
-    for a, url in _anchors(root, base):
+    for a, url in anchors:
         n = _page_number(url, page_url)
         text = _text(a)
         if n is None and urlsplit(url).netloc == urlsplit(page_url).netloc and not is_article_url(url):
