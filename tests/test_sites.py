@@ -340,3 +340,50 @@ def test_discover_on_an_unreachable_site_is_one_line(tmp_path):
     got = _newsdigest(tmp_path / "state", config_file, "discover", url)
     assert got.returncode == 1
     assert got.stderr.startswith("error:") and len(got.stderr.strip().splitlines()) == 1
+
+
+def test_undated_sitemap_urls_are_a_baseline_on_the_first_run_then_new_ones_are_fetched(site, cfg, engine):
+    fake, server = site
+    articles = fake.articles["xwzx"]
+
+    def serve(items) -> None:
+        urls = "".join(f"<url><loc>{server.base}{a.path}</loc></url>" for a in items)
+        body = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'.encode()
+        server.add("/plain.xml", body=body, headers={"Content-Type": "application/xml"})
+
+    serve(articles[3:])
+    source = Source(kind="sitemap", name="plain", url=server.url("/plain.xml"))
+    first = _run(cfg, engine, source)
+    assert first.documents == [] and first.health[0].seen == len(articles) - 3
+    serve(articles)
+    second = _run(cfg, engine, source)
+    assert {d.origin.removeprefix(server.base) for d in second.documents} == {a.path for a in articles[:3]}
+
+
+def test_a_list_date_is_used_only_when_the_page_shows_no_date():
+    from newsdigest.models import Document
+
+    page = "<html><head><title>通知</title></head><body><h1>关于开展职业院校技能大赛的通知</h1>"
+    page += (
+        "<div class='content'>"
+        + "<p>各县（区）教育局要高度重视，认真组织，于规定时间内报送相关材料。</p>" * 6
+        + "</div></body></html>"
+    )
+    listed = date(2025, 11, 20)
+    doc = Document(
+        origin="http://x.cn/a/notice.html",
+        data=page.encode(),
+        content_type="text/html",
+        url="http://x.cn/a/notice.html",
+        listed_date=listed,
+    )
+    assert pipeline.process(doc).articles[0].published == listed
+    dated = page.replace("<h1>", "<p>发布时间：2025-11-18</p><h1>")
+    shown = Document(
+        origin="http://x.cn/a/n2.html",
+        data=dated.encode(),
+        content_type="text/html",
+        url="http://x.cn/a/n2.html",
+        listed_date=listed,
+    )
+    assert pipeline.process(shown).articles[0].published == date(2025, 11, 18)
