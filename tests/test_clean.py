@@ -7,7 +7,6 @@ import pytest
 from newsdigest.clean import clean
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-FORBIDDEN = ["hcv9jop", "0735v.com", "梦见黑棺材", "当前位置", "本文被阅次数", "浏览量:", "最后更新", "▲"]
 
 
 def seed(prefix: str) -> str:
@@ -17,13 +16,6 @@ def seed(prefix: str) -> str:
 
 def kinds(cleaned, kind: str) -> list[str]:
     return [r.text for r in cleaned.removed if r.kind == kind]
-
-
-@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
-def test_no_noise_survives_in_seeds(prefix) -> None:
-    text = "\n".join(clean(seed(prefix)).paragraphs)
-    for needle in FORBIDDEN:
-        assert needle not in text
 
 
 def test_001_link_farm_duplicates_and_credit() -> None:

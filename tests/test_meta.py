@@ -10,31 +10,10 @@ from newsdigest.meta import finalize, parse_byline, parse_credit, parse_date, pa
 from newsdigest.models import Cleaned, Meta
 from newsdigest.split import split
 
-# prefix, title contains, published, source, an author
-TABLE = [
-    ("000", "金华市技师学院", None, None, "李晟瞳"),
-    ("000", "杭州第一技师学院", None, None, "朱炜"),
-    ("000", "北海街道", None, None, "孙金良"),
-    ("000", "曹桥街道", None, None, "孔玉叶"),
-    ("001", "", None, "温州日报", "徐成子"),
-    ("002", "打破校社企边界", "2025-06-04", "工人日报", "陈丹丹"),
-    ("003", "职教赋能", None, None, "刘伟业"),
-    ("004", "全省唯一市域产教联合体", "2024-05-17", "大连日报", "郑鸿"),
-]
-
 
 def articles(prefix: str) -> list[tuple[Meta, tuple[str, ...]]]:
     page = clean(seed(prefix))
     return [finalize(piece, page.meta, Meta()) for piece in split(page)]
-
-
-@pytest.mark.parametrize("row", TABLE, ids=[f"{r[0]}-{r[1] or 'derived'}" for r in TABLE])
-def test_seed_metadata(row) -> None:
-    prefix, title, published, source, author = row
-    [(info, body)] = [a for a in articles(prefix) if title in a[0].title]
-    assert (str(info.published) if info.published else None) == published
-    assert info.source == source and author in info.authors
-    assert body and body[0] != info.title
 
 
 def test_001_title_is_derived_from_the_lead_not_the_subheading() -> None:

@@ -5,25 +5,18 @@ from test_clean import seed
 from newsdigest.clean import clean
 from newsdigest.split import split
 
-TITLES = [
-    "金华市技师学院:打造“金蓝领”摇篮 培育高技能人才",
-    "杭州第一技师学院:构建产教融合工作新体系",
-    "越城区北海街道:聚焦产城人文融合发展促共富",
-    "平湖市曹桥街道以“向新力”澎湃产业发展新动能",
-]
-AUTHORS = [("李晟瞳", "戴斌"), ("朱炜", "张卉卉"), ("孙金良", "金凤"), ("孔玉叶", "李骏")]
-
 
 def test_000_is_four_articles_with_their_bylines() -> None:
     pieces = split(clean(seed("000")))
-    assert [p.meta.title for p in pieces] == TITLES
-    assert [p.meta.authors for p in pieces] == AUTHORS
+    # Their titles and authors are in seeds/000_….expect.toml (checked by test_seeds.py).
+    assert len(pieces) == 4 and all(p.meta.title and len(p.meta.authors) == 2 for p in pieces)
     assert all(len(p.paragraphs) > 10 for p in pieces)
     assert pieces[0].paragraphs[0].startswith("5月,金华市技师学院人声鼎沸")
     banner = [r.text for p in pieces for r in p.removed if r.kind == "banner"]
     assert banner == ["深化产教融合 赋能区域经济"]
     body = "\n".join(x for p in pieces for x in p.paragraphs)
-    assert "李晟瞳 戴斌" not in body and "深化产教融合 赋能区域经济" not in body
+    assert "深化产教融合 赋能区域经济" not in body
+    assert not any(" ".join(p.meta.authors) in body for p in pieces)
 
 
 def test_single_articles_never_split() -> None:
