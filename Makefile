@@ -34,7 +34,12 @@ eval: setup
 	$(BIN)/python tests/evaluation.py
 	$(BIN)/python tests/relevance_eval.py
 
-bench: setup
+# The bench extra (datasketch, compared side by side) is installed on first use only.
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: setup $(VENV)/.bench
 	$(BIN)/python scripts/bench.py
 
 screenshot: setup

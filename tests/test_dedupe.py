@@ -234,3 +234,10 @@ def test_index_finds_every_entry_sharing_a_band_key() -> None:
     found = stored.matches(fp, date(2025, 5, 10), settings)
     assert sorted(e.article_id for e in found) == ["a0", "a1", "a2"]
     assert {e.story for e in found} == {"a0"}
+
+
+def test_minhash_of_a_known_text_is_unchanged() -> None:
+    """Signatures are stored and compared across runs: the hash family (numpy's draws from
+    dedupe's seed) must not move with a library upgrade. pyproject's numpy pin points here."""
+    signature = dedupe.minhash(dedupe.shingle_hashes("产教融合推动区域经济发展", 5), 4)
+    assert signature.tolist() == [1335484483, 246298353, 707737478, 544570057]

@@ -211,12 +211,6 @@ def _same_class(root: etree._Element, el: etree._Element, scores: dict[etree._El
     return [e for e in root.iter(el.tag) if e.get("class") == el.get("class") and scores.get(e, 0) >= 5]
 
 
-def page_metadata(html: str) -> Meta:
-    """Authors, source and date from the metadata lines of the whole page's visible text."""
-    found, stamped, _ = _scan(visible_lines(html)[:_SCAN_LINES])
-    return found if found.published or not stamped else replace(found, published=stamped)
-
-
 def _scan(lines: list[str], start: int | None = None) -> tuple[Meta, date | None, set[date | None]]:
     """Labelled metadata lines, the first short line with a date and a time (a post's stamp),
     and the dates of stamped link lists.
