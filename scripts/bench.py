@@ -73,8 +73,8 @@ class StageTimer:
 
 
 def _instrument() -> StageTimer:
-    from newsdigest import clean, decode, meta, pipeline, split, store, summarize, tag
-    from newsdigest.store import stories
+    from newsdigest import clean, decode, dedupe, meta, pipeline, split, store, summarize, tag
+    from newsdigest.store import story_index
 
     timer = StageTimer()
     for module, name, label in [
@@ -85,8 +85,9 @@ def _instrument() -> StageTimer:
         (tag, "tag", "tag (all)"),
         (tag, "tokenize", "tag: tokenize (jieba's tokens)"),
         (summarize, "summarize", "summarize"),
-        (stories, "assign", "dedupe: assign"),
-        (stories, "add", "dedupe: write index"),
+        (dedupe, "fingerprint", "dedupe: fingerprint"),
+        (story_index.StoryIndex, "assign", "dedupe: assign stories"),
+        (pipeline, "add_entries", "dedupe: write index"),
         (store, "add_articles", "store: articles"),
         (pipeline, "unseen", "store: skip known documents"),
     ]:
@@ -130,6 +131,7 @@ def worker(size: int, seed: int) -> dict[str, Any]:
 
     from newsdigest import config, pipeline, store, tag
     from newsdigest.models import Document
+    from newsdigest.store.story_index import StoryIndex
 
     state = Path(tempfile.mkdtemp(prefix="nd-bench-"))
     cfg = config.load(ROOT / "newsdigest.toml", state, env={})
@@ -138,8 +140,8 @@ def worker(size: int, seed: int) -> dict[str, Any]:
     # Warm up (jieba dictionary, gazetteer, regexes, SQLAlchemy) on other documents and another database.
     warm = config.load(ROOT / "newsdigest.toml", state / "warm", env={})
     pipeline.ingest(
-        warm,
         store.connect(warm.store_url),
+        pipeline.Settings.from_config(warm),
         [Document(origin=f"warm/{d.name}", data=d.text().encode()) for d in synth.corpus(50, seed + 1)],
     )
     # The pipeline tokenises with tag.tokenize (jieba's segmentation, faster): same tokens as jieba.lcut.
@@ -148,6 +150,8 @@ def worker(size: int, seed: int) -> dict[str, Any]:
     rss_ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     timer = _instrument()
     engine = store.connect(cfg.store_url)
+    settings = pipeline.Settings.from_config(cfg)
+    index = StoryIndex(settings.dedupe)  # one run: the stored story index stays in memory across chunks
     pipe = lcut = 0.0
     chars = 0
     ratios = []
@@ -155,13 +159,13 @@ def worker(size: int, seed: int) -> dict[str, Any]:
         chunk = docs[i : i + CHUNK]
         texts = [d.data.decode("utf-8") for d in chunk]
         chars += sum(map(len, texts))
-        p = _timed(lambda chunk=chunk: pipeline.ingest(cfg, engine, chunk))
+        p = _timed(lambda chunk=chunk: pipeline.ingest(engine, settings, chunk, index=index))
         j = _timed(lambda texts=texts: [jieba.lcut(t) for t in texts])
         pipe, lcut = pipe + p, lcut + j
         ratios.append(p / j)
     stages = dict(timer.seconds)
-    rerun = _timed(lambda: pipeline.ingest(cfg, engine, docs))
-    report = pipeline.ingest(cfg, engine, docs[:10])
+    rerun = _timed(lambda: pipeline.ingest(engine, settings, docs, index=index))
+    report = pipeline.ingest(engine, settings, docs[:10], index=index)
     assert report.already_known == 10 and report.articles_new == 0
     return {
         "size": size,

@@ -50,7 +50,7 @@ def run(cfg: config.Config, with_pipeline: bool) -> tuple[float, int, int]:
     start = time.perf_counter()
     docs, rejected = sources.collect(cfg)
     if with_pipeline:
-        pipeline.ingest(cfg, store.connect(cfg.store_url), docs, rejected)
+        pipeline.ingest(store.connect(cfg.store_url), pipeline.Settings.from_config(cfg), docs, rejected)
     return time.perf_counter() - start, len(docs), len(rejected)
 
 

@@ -65,5 +65,5 @@ def test_two_ingests_of_one_folder_started_together_store_each_article_once(stor
     alone_cfg = config.load(ROOT / "newsdigest.toml", tmp_path / "alone", env={})
     alone = store.connect(alone_cfg.store_url)
     docs, rejected = sources.collect(alone_cfg, [str(folder)])
-    pipeline.ingest(alone_cfg, alone, docs, rejected)
+    pipeline.ingest(alone, pipeline.Settings.from_config(alone_cfg), docs, rejected)
     assert _stories(engine) == _stories(alone)

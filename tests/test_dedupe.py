@@ -14,7 +14,7 @@ from conftest import DATA, SEEDS
 
 from newsdigest import dedupe, pipeline, store
 from newsdigest.models import Document, StoredArticle
-from newsdigest.store import stories
+from newsdigest.store import story_index
 
 JINHUA = DATA / "dedupe" / "jinhua.txt"  # 金华市技师学院, 产教融合
 HANGZHOU = DATA / "dedupe" / "hangzhou.txt"  # 杭州第一技师学院, 产教融合
@@ -56,7 +56,11 @@ def _excerpt(path) -> str:
 
 
 def _ingest(cfg, engine, docs: list[Document], seen: datetime = DAY) -> pipeline.IngestReport:
-    return pipeline.ingest(cfg, engine, docs, seen=seen)
+    return pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, seen=seen)
+
+
+def _item(article_id: str, text: str, day: date, settings: dedupe.Settings) -> dedupe.Item:
+    return dedupe.Item(article_id, dedupe.fingerprint(text, settings), day)
 
 
 def _stories(engine) -> dict[str, set[str]]:
@@ -118,8 +122,7 @@ def test_two_colleges_on_the_same_theme_stay_apart(cfg, engine) -> None:
 
 def test_reprint_in_a_later_run_joins_the_earlier_story(cfg, engine) -> None:
     _ingest(cfg, engine, [_doc("orig", JINHUA.read_text(encoding="utf-8"), "zjrb.zjol.com.cn")])
-    stories.forget()  # what the next weekly run, a new process, starts with
-    later = store.connect(cfg.store_url)
+    later = store.connect(cfg.store_url)  # a later run starts with a new story index
     report = _ingest(cfg, later, [_doc("reprint", _repost(JINHUA), "www.jhnews.com.cn")], seen=DAY + timedelta(days=7))
     got = _stories(later)
     assert got["drop/reprint.txt"] == got["drop/orig.txt"]
@@ -135,7 +138,6 @@ def test_near_duplicate_in_a_later_run_joins_through_the_stored_signatures(cfg, 
             _doc("other", HANGZHOU.read_text(encoding="utf-8"), "zjrb.zjol.com.cn"),
         ],
     )
-    stories.forget()
     report = _ingest(
         cfg, engine, [_doc("excerpt", _excerpt(JINHUA), "jhrb.jhnews.com.cn")], seen=DAY + timedelta(days=3)
     )
@@ -189,14 +191,17 @@ def test_index_rows_are_written_once(cfg, engine) -> None:
     _ingest(cfg, engine, docs)
     report = _ingest(cfg, engine, docs)
     with engine.connect() as conn:
-        indexed = conn.execute(stories.story_index.select()).all()
+        indexed = conn.execute(story_index.story_index.select()).all()
     assert report.already_known == 1 and len(indexed) == len(store.load_articles(engine))
 
 
 @pytest.mark.parametrize("text", ["", "。，", "短"])
 def test_texts_without_content_match_only_identical_text(text: str) -> None:
     settings = dedupe.Settings()
-    items = [dedupe.Item("a", text, date(2025, 1, 1)), dedupe.Item("b", "完全不同的一段正文内容", date(2025, 1, 1))]
+    items = [
+        _item("a", text, date(2025, 1, 1), settings),
+        _item("b", "完全不同的一段正文内容", date(2025, 1, 1), settings),
+    ]
     entries = dedupe.match(items, [], settings)
     assert [e.story for e in entries] == ["a", "b"]
 
@@ -228,7 +233,7 @@ def test_index_finds_every_entry_sharing_a_band_key() -> None:
     text = "\n".join(_paragraphs(JINHUA))
     variants = [text, text.replace("金华市技师学院", "金华技师学院", 1), text.replace("200余家", "两百余家", 1)]
     stored = dedupe.Index(
-        dedupe.match([dedupe.Item(f"a{i}", t, date(2025, 5, 1 + i)) for i, t in enumerate(variants)], [], settings)
+        dedupe.match([_item(f"a{i}", t, date(2025, 5, 1 + i), settings) for i, t in enumerate(variants)], [], settings)
     )
     fp = dedupe.fingerprint(text.replace("6500", "六千五百", 1), settings)
     found = stored.matches(fp, date(2025, 5, 10), settings)

@@ -10,7 +10,7 @@ from newsdigest import pipeline, sources, store
 
 def _ingest(cfg, engine, paths):
     docs, rejected = sources.collect(cfg, [str(p) for p in paths])
-    return pipeline.ingest(cfg, engine, docs, rejected)
+    return pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
 
 
 def test_second_ingest_adds_nothing(cfg, engine) -> None:

@@ -28,7 +28,7 @@ def stored(tmp_path_factory):
     cfg = config.load(ROOT / "newsdigest.toml", state, env={})
     engine = store.connect(cfg.store_url)
     docs, rejected = sources.collect(cfg, [str(SEEDS)])
-    pipeline.ingest(cfg, engine, docs, rejected)
+    pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
     return store.load_articles(engine)
 
 

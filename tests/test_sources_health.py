@@ -138,7 +138,7 @@ def test_two_runs_first_fetches_everything_second_gets_304(server, tmp_path):
     assert sorted(d.url for d in by_source["news"]) == [f"{server.base}/a/{n}.html" for n in ("1", "2", "flaky")]
     assert all(d.content_type == "text/html" for d in by_source["news"])
     assert len(by_source["3dm"]) == 20 and len(by_source["busy"]) == 1 and len(by_source["one page"]) == 1
-    report = pipeline.ingest(cfg, engine, docs, rejected)
+    report = pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
     assert report.articles_new >= 20
     assert not server.requests("/never.xml")
 
@@ -158,7 +158,7 @@ def test_two_runs_first_fetches_everything_second_gets_304(server, tmp_path):
     assert server.requests("/3dm.xml")[-1]["If-Modified-Since"] == "Sat, 01 Apr 2023 06:00:00 GMT"
     assert server.requests("/page.html")[-1]["If-None-Match"] == '"p1"'
     assert len(server.requests("/a/1.html")) == 1  # no page fetched twice
-    again = pipeline.ingest(cfg, engine, docs2, [])
+    again = pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs2, [])
     assert again.articles_new == 0
     health = {h["name"]: h for h in feeds.health_report(cfg, engine)}
     assert health["news"]["last_status"] == "not_modified" and health["news"]["items_new"] == 0

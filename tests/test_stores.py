@@ -23,7 +23,7 @@ def on_store(store_url, state):
 
 def _ingest(cfg, engine, *paths):
     docs, rejected = sources.collect(cfg, [str(p) for p in paths])
-    return pipeline.ingest(cfg, engine, docs, rejected)
+    return pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
 
 
 def test_ingest_is_idempotent_and_stories_join_reprints(on_store, tmp_path: Path) -> None:

@@ -132,7 +132,9 @@ def ingest(
     engine = _engine(cfg)
     with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("ingesting", total=len(docs))
-        report = pipeline.ingest(cfg, engine, docs, rejected, progress=lambda n: progress.advance(task, n))
+        report = pipeline.ingest(
+            engine, pipeline.Settings.from_config(cfg), docs, rejected, progress=lambda n: progress.advance(task, n)
+        )
     _print_report(report)
 
 
@@ -280,7 +282,7 @@ def articles(
     out.print(table)
 
 
-def _clean_json(processed: pipeline.Processed) -> dict[str, Any]:
+def _clean_json(articles: list[Any]) -> dict[str, Any]:
     return {
         "articles": [
             {
@@ -291,7 +293,7 @@ def _clean_json(processed: pipeline.Processed) -> dict[str, Any]:
                 "body": a.text,
                 "removed": [{"kind": r.kind, "text": r.text} for r in a.removed],
             }
-            for a in processed.articles
+            for a in articles
         ]
     }
 
@@ -303,17 +305,19 @@ def clean_cmd(
 ) -> None:
     """Show what the pipeline makes of one document, touching no state."""
     from newsdigest import pipeline, sources
+    from newsdigest.models import Rejected
 
     docs, rejected = sources.read_paths([path])
     if rejected or not docs:
         fail(f"{path}: {rejected[0].reason if rejected else 'no readable file'}")
-    result = pipeline.process(docs[0])
-    if result.rejected:
-        fail(f"{path}: {result.rejected.reason}")
+    result = pipeline.read_articles(docs[0])  # the text stages only: no tags, no summary
+    if isinstance(result, Rejected):
+        fail(f"{path}: {result.reason}")
+        return
     if format is Format.json:
         out.print_json(json.dumps(_clean_json(result), ensure_ascii=False))
         return
-    for a in result.articles:
+    for a in result:
         out.print(
             f"# {a.title}\n{a.published or '–'} · {a.source or '–'} · {' '.join(a.authors) or '–'}\n",
             highlight=False,

@@ -14,6 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from newsdigest.models import Source, Topic
+
+__all__ = ["Config", "ConfigError", "Source", "Topic", "load"]
+
 # Names the mail issue fixed that do not follow <SECTION>_<KEY>.
 _ALIASES = {"NEWSDIGEST_MAIL_FROM": ("smtp", "mail_from"), "NEWSDIGEST_MAIL_TO": ("smtp", "mail_to")}
 KINDS = ("folder", "feed", "page", "site", "sitemap")
@@ -22,32 +26,6 @@ SECTIONS = ("digest", "schedule", "store", "dedupe", "fetch", "smtp", "profile")
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message is one line for the user."""
-
-
-@dataclass(frozen=True)
-class Topic:
-    name: str
-    keywords: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Source:
-    kind: str  # folder | feed | page | site | sitemap
-    name: str
-    path: str | None = None
-    url: str | None = None
-    full_text: bool = False
-    encoding: str | None = None
-    enabled: bool = True
-    max_pages: int = 3  # site: list pages followed on a first run
-    include: str | None = None  # site, sitemap: only article URLs matching this regex
-    exclude: str | None = None  # site, sitemap: never article URLs matching this regex
-    max_age_days: int = 7  # sitemap: on a first run, only URLs this recent
-    max_items: int = 200  # site, sitemap: articles fetched per run at most
-
-    @property
-    def location(self) -> str:
-        return self.url or self.path or ""
 
 
 @dataclass(frozen=True)

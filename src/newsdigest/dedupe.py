@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from newsdigest.models import StoredArticle
+from newsdigest.models import Fingerprint, StoredArticle
 
 _SEED = 20250601  # fixes the hash family: changing it invalidates stored signatures
 _CONTENT = re.compile(r"[^\W_]+")
@@ -72,18 +72,11 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class Fingerprint:
-    content_hash: str
-    signature: np.ndarray  # uint32[num_perm]; empty when the text has no content
-    keys: tuple[int, ...]  # LSH band keys (63-bit; rebuilt from the signature, never stored)
-
-
-@dataclass(frozen=True)
 class Item:
-    """One new article to place in a story."""
+    """One new article to place in a story, fingerprinted already (``fingerprint``)."""
 
     article_id: str
-    text: str
+    fingerprint: Fingerprint
     day: date  # published, or first seen when undated
 
 
@@ -270,12 +263,7 @@ class Index:
         return list(found.values())
 
 
-def match(
-    items: list[Item],
-    stored: Index | Iterable[Entry],
-    settings: Settings,
-    fingerprints: dict[str, Fingerprint] | None = None,
-) -> list[Entry]:
+def match(items: list[Item], stored: Index | Iterable[Entry], settings: Settings) -> list[Entry]:
     """Place each item in a story: it joins the story of its earliest match (stored or
     earlier in this batch), or starts its own. Items are taken by (day, position), so
     the result does not depend on how a batch happens to be ordered within a day.
@@ -285,7 +273,7 @@ def match(
     out: dict[str, Entry] = {}
     ordered = sorted(enumerate(items), key=lambda pair: (pair[1].day, pair[0]))
     for n, (_, item) in enumerate(ordered, start=stored.max_order + 1):
-        fp = (fingerprints or {}).get(item.article_id) or fingerprint(item.text, settings)
+        fp = item.fingerprint
         found = stored.matches(fp, item.day, settings) + batch.matches(fp, item.day, settings)
         earliest = min(found, key=lambda e: (e.day, e.order), default=None)
         entry = Entry(

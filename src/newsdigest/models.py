@@ -6,9 +6,14 @@ alone and the flows only move them around.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy is not imported for the models alone (``newsdigest --help`` stays quick)
+    import numpy as np
 
 
 class RemovedKind(StrEnum):
@@ -29,6 +34,36 @@ class RemovedKind(StrEnum):
     SUBTITLE = "subtitle"  # lines under the title, before the first metadata line
     BYLINE = "byline"  # a print page's per-article bare-name byline
     BOILERPLATE = "boilerplate"  # template text repeated across a source's pages
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One topic of the taxonomy (``[[topics]]`` in the configuration) and its keywords."""
+
+    name: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One configured source (``[[sources]]``)."""
+
+    kind: str  # folder | feed | page | site | sitemap (auto: an ad-hoc URL, sniffed)
+    name: str
+    path: str | None = None
+    url: str | None = None
+    full_text: bool = False
+    encoding: str | None = None
+    enabled: bool = True
+    max_pages: int = 3  # site: list pages followed on a first run
+    include: str | None = None  # site, sitemap: only article URLs matching this regex
+    exclude: str | None = None  # site, sitemap: never article URLs matching this regex
+    max_age_days: int = 7  # sitemap: on a first run, only URLs this recent
+    max_items: int = 200  # site, sitemap: articles fetched per run at most
+
+    @property
+    def location(self) -> str:
+        return self.url or self.path or ""
 
 
 @dataclass(frozen=True)
@@ -96,10 +131,21 @@ class Article:
 
 @dataclass(frozen=True)
 class Tags:
+    """What tagging and the summary derived from an article."""
+
     regions: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     summary: str = ""
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """An article's fingerprints for near-duplicate matching (see ``dedupe``)."""
+
+    content_hash: str
+    signature: np.ndarray  # uint32[num_perm]; empty when the text has no content
+    keys: tuple[int, ...]  # LSH band keys (63-bit; rebuilt from the signature, never stored)
 
 
 @dataclass(frozen=True)
@@ -112,7 +158,8 @@ class Rejected:
 
 @dataclass(frozen=True)
 class StoredArticle:
-    """An article as read back from the store, with everything derived."""
+    """An article as stored, with everything derived: what ``pipeline.save`` writes and
+    ``store.load_articles`` reads back (``store.to_row``/``store.from_row`` encode it)."""
 
     id: str
     origin: str
@@ -129,4 +176,15 @@ class StoredArticle:
     summary: str
     story: str
     url: str | None = None
-    removed_counts: dict[str, int] = field(default_factory=dict)
+    editor: str | None = None
+    content_hash: str = ""
+    removed: tuple[Removed, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.body)
+
+    @property
+    def removed_counts(self) -> dict[str, int]:
+        """Removed blocks by kind."""
+        return dict(Counter(r.kind for r in self.removed))

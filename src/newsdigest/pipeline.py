@@ -1,30 +1,63 @@
-"""The pipeline as plain functions: Document → articles → stories and tags → store.
+"""The pipeline in two halves: ``process`` (pure, parallel) and ``save`` (serial, stores).
 
-``process`` is pure (bytes in, articles out) and runs in batches inside Prefect tasks
-or directly from the CLI. ``ingest`` adds the I/O edge: it skips documents already
-stored, assigns stories against the database, and writes everything in one
-transaction per batch, so a rerun over the same inputs adds nothing.
+A document goes one way. ``process(document, settings)`` runs every stage on it —
+decode → extract → clean → split → meta → tag → summarize → fingerprint — reads no
+database and returns a frozen ``Processed``; the ingest flow runs it in parallel tasks
+over batches. ``save(engine, batch, seen, index)`` then does only what needs the
+database, one batch at a time in order: story assignment against the stored index,
+and the write, in one transaction per batch, so a rerun over the same inputs adds
+nothing. ``Settings`` is built once per run from the configuration and is picklable,
+so it can travel to workers with the documents.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine
 
 from newsdigest import clean, decode, dedupe, extract, meta, split, store, summarize, tag
-from newsdigest.config import Config
-from newsdigest.models import Article, Document, Meta, Rejected
-from newsdigest.store import locks, stories
+from newsdigest.models import Article, Document, Fingerprint, Meta, Rejected, StoredArticle, Tags, Topic
+from newsdigest.store import locks
+from newsdigest.store.story_index import StoryIndex, add_entries
 
 _HTML = re.compile(r"^\s*(?:<!doctype html|<html|<\?xml[^>]*>\s*<html|<head|<body)", re.I)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What processing needs from the configuration, read once per run."""
+
+    topics: tuple[Topic, ...] = ()
+    keywords_per_article: int = 8
+    summary_sentences: int = 3
+    dedupe: dedupe.Settings = field(default_factory=dedupe.Settings)
+
+    @classmethod
+    def from_config(cls, config: Any) -> Settings:
+        """From a ``config.Config`` (any object with ``topics`` and ``get(section, key, default)``)."""
+        return cls(
+            topics=tuple(config.topics),
+            keywords_per_article=int(config.get("digest", "keywords_per_article", 8)),
+            summary_sentences=int(config.get("digest", "summary_sentences", 3)),
+            dedupe=dedupe.Settings.from_config(config),
+        )
+
+
+@dataclass(frozen=True)
+class ProcessedArticle:
+    """One article with everything ``process`` derived: its id, tags, summary, fingerprint."""
+
+    id: str
+    article: Article
+    tags: Tags
+    fingerprint: Fingerprint
 
 
 @dataclass(frozen=True)
@@ -34,7 +67,7 @@ class Processed:
     origin: str
     sha256: str
     source: str | None
-    articles: tuple[Article, ...] = ()
+    articles: tuple[ProcessedArticle, ...] = ()
     rejected: Rejected | None = None
 
 
@@ -64,6 +97,9 @@ class IngestReport:
             "rejected": [{"origin": r.origin, "reason": r.reason} for r in self.rejected],
             "removed": dict(sorted(self.removed.items())),
         }
+
+
+# ---- process: pure, runs in the parallel task ------------------------------------------
 
 
 def sha256(data: bytes) -> str:
@@ -115,15 +151,15 @@ def articles_from_text(text: str, origin: str, hints: Meta, url: str | None = No
     return out
 
 
-def process(doc: Document) -> Processed:
-    """Decode and turn one document into articles; never raises on bad input."""
-    digest = sha256(doc.data)
+def read_articles(doc: Document) -> list[Article] | Rejected:
+    """Decode, extract, clean, split and resolve metadata: a document's articles, untagged
+    (what ``newsdigest clean`` shows), or why it has none. Never raises on bad input."""
     try:
         text = decode.decode(doc.data, doc.content_type, doc.encoding)
     except decode.DecodeError as exc:
-        return Processed(doc.origin, digest, doc.source, rejected=Rejected(doc.origin, str(exc)))
+        return Rejected(doc.origin, str(exc))
     if too_long := _too_long(doc, text):
-        return Processed(doc.origin, digest, doc.source, rejected=Rejected(doc.origin, too_long))
+        return Rejected(doc.origin, too_long)
     hints = Meta(title=doc.title_hint, published=doc.published_hint or doc.listed_date, source=None)
     if is_html(doc, text):
         text, found = extract.html_to_text(text, doc.url)
@@ -133,45 +169,110 @@ def process(doc: Document) -> Processed:
             source=found.source,
             authors=found.authors,
         )
-    articles = articles_from_text(text, doc.origin, hints, doc.url)
-    if not articles:
-        return Processed(doc.origin, digest, doc.source, rejected=Rejected(doc.origin, "no article text found"))
-    return Processed(doc.origin, digest, doc.source, articles=tuple(articles))
+    return articles_from_text(text, doc.origin, hints, doc.url) or Rejected(doc.origin, "no article text found")
 
 
 def article_id(doc_sha: str, article: Article) -> str:
     return hashlib.sha1(f"{article.origin}\0{doc_sha}\0{article.part}".encode()).hexdigest()[:16]
 
 
-def _row(config: Config, doc_sha: str, article: Article, seen: datetime) -> dict:
-    tags = tag.tag(article.title, article.text, config.topics, int(config.get("digest", "keywords_per_article", 8)))
-    summary = summarize.summarize(article.body, tags.weights, int(config.get("digest", "summary_sentences", 3)))
-    return {
-        "id": article_id(doc_sha, article),
-        "origin": article.origin,
-        "part": article.part,
-        "title": article.title,
-        "body": article.text,
-        "published": article.published,
-        "first_seen": seen,
-        "source": article.source,
-        "authors": json.dumps(list(article.authors), ensure_ascii=False),
-        "editor": article.editor,
-        "url": article.url,
-        "summary": summary,
-        "regions": json.dumps(list(tags.regions), ensure_ascii=False),
-        "topics": json.dumps(list(tags.topics), ensure_ascii=False),
-        "keywords": json.dumps(list(tags.keywords), ensure_ascii=False),
-        "removed": json.dumps([{"kind": r.kind, "text": r.text} for r in article.removed], ensure_ascii=False),
-        # "content_hash" and "story" are set by assign_stories, which fingerprints the text anyway.
-    }
+def derive(doc_sha: str, article: Article, settings: Settings) -> ProcessedArticle:
+    """Tag, summarise and fingerprint one article."""
+    tags = tag.tag(article.title, article.text, settings.topics, settings.keywords_per_article)
+    summary = summarize.summarize(article.body, tags.weights, settings.summary_sentences)
+    return ProcessedArticle(
+        id=article_id(doc_sha, article),
+        article=article,
+        tags=Tags(tags.regions, tags.topics, tags.keywords, summary),
+        fingerprint=dedupe.fingerprint(article.text, settings.dedupe),
+    )
 
 
-def assign_stories(config: Config, engine: Engine, rows: list[dict]) -> list[dedupe.Entry]:
-    """Set each row's story: a near-duplicate (MinHash over cleaned text, or the same
-    content hash) joins the story of its earliest match, stored or earlier in the batch.
-    Returns the story-index entries to write in the batch's transaction."""
-    return stories.assign(engine, rows, dedupe.Settings.from_config(config))
+def process(doc: Document, settings: Settings) -> Processed:
+    """Every stage on one document; pure (no database, no clock) and never raises on bad input."""
+    digest = sha256(doc.data)
+    found = read_articles(doc)
+    if isinstance(found, Rejected):
+        return Processed(doc.origin, digest, doc.source, rejected=found)
+    return Processed(doc.origin, digest, doc.source, articles=tuple(derive(digest, a, settings) for a in found))
+
+
+# ---- save: serial, only stores ----------------------------------------------------------
+
+
+def _day(article: Article, seen: datetime) -> date:
+    """The day a story is matched on: published, or first seen when undated."""
+    return article.published or seen.date()
+
+
+def stored_article(p: ProcessedArticle, entry: dedupe.Entry, seen: datetime) -> StoredArticle:
+    a, t = p.article, p.tags
+    return StoredArticle(
+        id=p.id,
+        origin=a.origin,
+        part=a.part,
+        title=a.title,
+        body=a.body,
+        published=a.published,
+        first_seen=seen,
+        source=a.source,
+        authors=a.authors,
+        regions=t.regions,
+        topics=t.topics,
+        keywords=t.keywords,
+        summary=t.summary,
+        story=entry.story,
+        url=a.url,
+        editor=a.editor,
+        content_hash=entry.content_hash,
+        removed=a.removed,
+    )
+
+
+def _document_row(res: Processed) -> dict[str, Any]:
+    reason = res.rejected.reason if res.rejected else None
+    return {"origin": res.origin, "sha256": res.sha256, "source": res.source, "reason": reason}
+
+
+def save(engine: Engine, results: list[Processed], seen: datetime, index: StoryIndex) -> IngestReport:
+    """Store one batch of processed documents in one transaction, holding the database's
+    write lock: assign stories against ``index`` (the run's view of the stored story index),
+    then write. Another ingest (process or machine) that stored some of these documents
+    meanwhile wins, and they are skipped here as already known."""
+    with locks.exclusive(engine, locks.WRITE) as conn:
+        fresh, known = _not_stored(engine, results)
+        report = _save_locked(engine, conn, fresh, seen, index)
+    report.documents_in, report.already_known = len(results), known
+    return report
+
+
+def _not_stored(engine: Engine, results: list[Processed]) -> tuple[list[Processed], int]:
+    known = store.known_documents(engine, {(r.origin, r.sha256) for r in results})
+    fresh = [r for r in results if (r.origin, r.sha256) not in known]
+    return fresh, len(results) - len(fresh)
+
+
+def _save_locked(
+    engine: Engine, conn: Any, results: list[Processed], seen: datetime, index: StoryIndex
+) -> IngestReport:
+    report = IngestReport()
+    for res in results:
+        report.rejected += [res.rejected] if res.rejected else []
+        report.removed.update(r.kind for p in res.articles for r in p.article.removed)
+    items = [dedupe.Item(p.id, p.fingerprint, _day(p.article, seen)) for res in results for p in res.articles]
+    entries = index.assign(engine, items)
+    placed = iter(entries)
+    per_doc = [[stored_article(p, next(placed), seen) for p in res.articles] for res in results]
+    ids = store.add_documents(conn, [_document_row(res) for res in results], seen)
+    store.add_rejects(conn, [r.rejected for r in results if r.rejected], None, seen)
+    store.add_articles(conn, [(doc_id, a) for doc_id, arts in zip(ids, per_doc, strict=True) for a in arts])
+    add_entries(conn, entries, index.settings)
+    report.articles_new = len(entries)
+    report.duplicates = sum(e.story != e.article_id for e in entries)
+    return report
+
+
+# ---- one ingest run -----------------------------------------------------------------------
 
 
 def unseen(engine: Engine, docs: Iterable[Document]) -> tuple[list[Document], int]:
@@ -184,55 +285,6 @@ def unseen(engine: Engine, docs: Iterable[Document]) -> tuple[list[Document], in
             fresh.append(d)
             seen.add(key)
     return fresh, len(keyed) - len(fresh)
-
-
-def save(config: Config, engine: Engine, results: list[Processed], seen: datetime) -> IngestReport:
-    """Tag, assign stories and store one batch of processed documents in one transaction,
-    holding the database's write lock: another ingest (process or machine) that stored some
-    of these documents meanwhile wins, and they are skipped here as already known."""
-    with locks.exclusive(engine, locks.WRITE) as conn:
-        fresh, known = _not_stored(engine, results)
-        report = _save_locked(config, engine, conn, fresh, seen)
-    report.documents_in, report.already_known = len(results), known
-    return report
-
-
-def _not_stored(engine: Engine, results: list[Processed]) -> tuple[list[Processed], int]:
-    known = store.known_documents(engine, {(r.origin, r.sha256) for r in results})
-    fresh = [r for r in results if (r.origin, r.sha256) not in known]
-    return fresh, len(results) - len(fresh)
-
-
-def _save_locked(config: Config, engine: Engine, conn: Any, results: list[Processed], seen: datetime) -> IngestReport:
-    report = IngestReport(documents_in=len(results))
-    per_doc = [[_row(config, res.sha256, a, seen) for a in res.articles] for res in results]
-    for res in results:
-        report.rejected += [res.rejected] if res.rejected else []
-        report.removed.update(r.kind for a in res.articles for r in a.removed)
-    rows = [row for doc_rows in per_doc for row in doc_rows]
-    entries = assign_stories(config, engine, rows)
-    report.duplicates = sum(e.story != e.article_id for e in entries)
-    ids = store.add_documents(
-        conn,
-        [
-            {
-                "origin": res.origin,
-                "sha256": res.sha256,
-                "source": res.source,
-                "reason": res.rejected.reason if res.rejected else None,
-            }
-            for res in results
-        ],
-        seen,
-    )
-    for doc_id, doc_rows in zip(ids, per_doc, strict=True):
-        for row in doc_rows:
-            row["document_id"] = doc_id
-    store.add_rejects(conn, [r.rejected for r in results if r.rejected], None, seen)
-    store.add_articles(conn, rows)
-    stories.add(conn, entries, dedupe.Settings.from_config(config))
-    report.articles_new = len(rows)
-    return report
 
 
 def batches(items: list, size: int = 100) -> list[list]:
@@ -249,26 +301,29 @@ def begin(
     return fresh, IngestReport(documents_in=len(docs), already_known=skipped, rejected=list(input_rejects))
 
 
-def save_batch(config: Config, engine: Engine, results: list[Processed], seen: datetime) -> IngestReport:
+def save_batch(engine: Engine, results: list[Processed], seen: datetime, index: StoryIndex) -> IngestReport:
     """``save`` for one batch of an ingest whose documents ``begin`` counted already."""
-    part = save(config, engine, results, seen)
+    part = save(engine, results, seen, index)
     part.documents_in = 0
     return part
 
 
 def ingest(
-    config: Config,
     engine: Engine,
+    settings: Settings,
     docs: list[Document],
     input_rejects: list[Rejected] | None = None,
     progress: Callable[[int], None] | None = None,
     seen: datetime | None = None,
+    index: StoryIndex | None = None,
 ) -> IngestReport:
-    """Ingest documents without Prefect (CLI ``ingest``); the flows run the same steps as tasks."""
+    """One ingest run without Prefect (CLI ``ingest``); the ingest flow runs the same steps
+    as tasks. ``index`` carries the stored story index over from an earlier call (bench)."""
     seen = seen or store.now()
+    index = index or StoryIndex(settings.dedupe)
     fresh, report = begin(engine, docs, input_rejects or [], seen)
     for batch in batches(fresh):
-        report.merge(save_batch(config, engine, [process(d) for d in batch], seen))
+        report.merge(save_batch(engine, [process(d, settings) for d in batch], seen, index))
         if progress:
             progress(len(batch))
     return report

@@ -19,7 +19,7 @@ from math import log
 from pathlib import Path
 
 from newsdigest import relevance
-from newsdigest.config import Topic
+from newsdigest.models import Topic
 
 _ETHNIC = (
     "蒙古|回|藏|维吾尔|苗|彝|壮|布依|朝鲜|满|侗|瑶|白|土家|哈尼|哈萨克|傣|黎|傈僳|佤|畲|高山|拉祜|水|东乡|纳西|"

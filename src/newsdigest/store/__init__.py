@@ -21,6 +21,8 @@ from sqlalchemy.engine import make_url
 
 from newsdigest.models import Rejected, StoredArticle
 from newsdigest.store import locks, migrations, schema
+from newsdigest.store.chunks import chunks
+from newsdigest.store.rows import from_row, to_row
 from newsdigest.store.schema import articles, documents, rejects, runs
 
 _ENGINES: dict[str, Engine] = {}
@@ -103,8 +105,11 @@ def known_documents(engine: Engine, keys: Iterable[tuple[str, str]]) -> set[tupl
         return set()
     shas = {sha for _, sha in keys}
     with engine.connect() as conn:
-        rows = conn.execute(select(documents.c.origin, documents.c.sha256).where(documents.c.sha256.in_(shas)))
-        return {(r.origin, r.sha256) for r in rows} & keys
+        found = set()
+        for chunk in chunks(sorted(shas)):
+            rows = conn.execute(select(documents.c.origin, documents.c.sha256).where(documents.c.sha256.in_(chunk)))
+            found.update((r.origin, r.sha256) for r in rows)
+        return found & keys
 
 
 def add_documents(conn: Any, docs: list[dict[str, Any]], seen: datetime) -> list[int]:
@@ -123,40 +128,16 @@ def add_rejects(conn: Any, items: Iterable[Rejected], source: str | None, seen: 
         conn.execute(insert(rejects), rows)
 
 
-def add_articles(conn: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert article rows (already JSON-encoded where lists), skipping ids present."""
-    if not rows:
+def add_articles(conn: Any, stored: list[tuple[int, StoredArticle]]) -> None:
+    """Insert articles (each with its document's id), skipping ids present."""
+    if not stored:
         return
-    ids = [r["id"] for r in rows]
-    present = set(conn.scalars(select(articles.c.id).where(articles.c.id.in_(ids))))
-    fresh = [r for r in rows if r["id"] not in present]
+    present: set[str] = set()
+    for chunk in chunks([a.id for _, a in stored]):
+        present.update(conn.scalars(select(articles.c.id).where(articles.c.id.in_(chunk))))
+    fresh = [to_row(a, doc_id) for doc_id, a in stored if a.id not in present]
     if fresh:
         conn.execute(insert(articles), fresh)
-
-
-def _stored(row: Any) -> StoredArticle:
-    removed = json.loads(row.removed or "[]")
-    counts: dict[str, int] = {}
-    for item in removed:
-        counts[item["kind"]] = counts.get(item["kind"], 0) + 1
-    return StoredArticle(
-        id=row.id,
-        origin=row.origin,
-        part=row.part,
-        title=row.title,
-        body=tuple(row.body.split("\n\n")),
-        published=row.published,
-        first_seen=row.first_seen,
-        source=row.source,
-        authors=tuple(json.loads(row.authors)),
-        regions=tuple(json.loads(row.regions)),
-        topics=tuple(json.loads(row.topics)),
-        keywords=tuple(json.loads(row.keywords)),
-        summary=row.summary,
-        story=row.story,
-        url=row.url,
-        removed_counts=counts,
-    )
 
 
 def load_articles(engine: Engine, since: datetime | None = None, until: datetime | None = None) -> list[StoredArticle]:
@@ -167,7 +148,7 @@ def load_articles(engine: Engine, since: datetime | None = None, until: datetime
     if until is not None:
         query = query.where(articles.c.first_seen < until)
     with engine.connect() as conn:
-        return [_stored(r) for r in conn.execute(query)]
+        return [from_row(r) for r in conn.execute(query)]
 
 
 def load_rejects(engine: Engine, since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from newsdigest.store import stories
+from newsdigest.store import story_index
 
 VERSION = 3
 
 
 def upgrade(conn: Connection) -> None:
-    stories.story_index.create(conn, checkfirst=True)
+    story_index.story_index.create(conn, checkfirst=True)
