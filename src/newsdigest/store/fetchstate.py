@@ -17,6 +17,7 @@ from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Tabl
 
 from newsdigest.fetch import Validators
 from newsdigest.models import Rejected
+from newsdigest.store.chunks import chunks
 
 metadata = MetaData()
 MAX_REJECTS_KEPT = 200  # per source and run: enough to read, bounded for a broken feed
@@ -89,7 +90,7 @@ def get_validators(engine: Engine, urls: Iterable[str]) -> dict[str, Validators]
     urls = list(dict.fromkeys(urls))
     out: dict[str, Validators] = {}
     with engine.connect() as conn:
-        for chunk in _chunks(urls):
+        for chunk in chunks(urls):
             for r in conn.execute(select(http_cache).where(http_cache.c.url.in_(chunk))):
                 out[r.url] = Validators(r.etag, r.last_modified)
     return out
@@ -100,7 +101,7 @@ def save_validators(engine: Engine, items: dict[str, Validators], at: datetime) 
     if not items:
         return
     with engine.begin() as conn:
-        for chunk in _chunks(list(items)):
+        for chunk in chunks(list(items)):
             conn.execute(http_cache.delete().where(http_cache.c.url.in_(chunk)))
         rows = [
             {"url": u, "etag": v.etag, "last_modified": v.last_modified, "updated": at}
@@ -115,7 +116,7 @@ def known_keys(engine: Engine, keys: Iterable[str]) -> set[str]:
     keys = list(dict.fromkeys(keys))
     found: set[str] = set()
     with engine.connect() as conn:
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             found.update(conn.scalars(select(feed_items.c.key).where(feed_items.c.key.in_(chunk))))
     return found
 
@@ -170,7 +171,3 @@ def load_health(engine: Engine) -> list[dict[str, Any]]:
             item[key] = item[key].isoformat(timespec="seconds") if item[key] else None
         out.append(item)
     return out
-
-
-def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
