@@ -36,5 +36,5 @@ def test_ordinary_words_tagged_as_names_are_not_people() -> None:
 
 def test_the_seeds_name_their_schools_and_companies() -> None:
     docs, _ = sources.read_paths([SEEDS])
-    found = {n for d in docs for a in pipeline.process(d).articles for n in names(a.title, a.text)}
+    found = {n for d in docs for a in pipeline.read_articles(d) for n in names(a.title, a.text)}
     assert {"金华市技师学院", "杭州第一技师学院", "金川集团", "温州技师学院", "大连理工大学"} <= found

@@ -86,7 +86,7 @@ def test_kill_during_a_folder_ingest_loses_and_doubles_nothing(drop_folder, tmp_
     reference = tmp_path / "reference"
     cfg = config.load(ROOT / "newsdigest.toml", reference, env={})
     docs, bad = sources.read_paths([drop_folder])
-    pipeline.ingest(cfg, store.connect(cfg.store_url), docs, bad)
+    pipeline.ingest(store.connect(cfg.store_url), pipeline.Settings.from_config(cfg), docs, bad)
     killed = tmp_path / "killed"
     proc = start(killed, "ingest", str(drop_folder))
     # killed once the first batch is stored, while later ones are still being processed

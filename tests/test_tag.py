@@ -3,7 +3,7 @@
 import pytest
 
 from newsdigest import tag
-from newsdigest.config import Topic
+from newsdigest.models import Topic
 
 
 @pytest.mark.parametrize(
