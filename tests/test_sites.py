@@ -159,7 +159,7 @@ def test_list_date_is_the_published_date_when_the_page_shows_none(site, cfg, eng
     fake, server = site
     source = Source(kind="site", name="政策文件", url=server.url("/zcwj/"), max_pages=1)
     got = _run(cfg, engine, source)
-    pipeline.ingest(cfg, engine, got.documents, got.rejected)
+    pipeline.ingest(engine, pipeline.Settings.from_config(cfg), got.documents, got.rejected)
     published = {a.origin.removeprefix(server.base): a.published for a in store.load_articles(engine)}
     undated = [a for a in fake.articles["zcwj"] if not a.shows_date and not a.path.startswith(DISALLOWED)]
     assert undated
@@ -377,7 +377,7 @@ def test_a_list_date_is_used_only_when_the_page_shows_no_date():
         url="http://x.cn/a/notice.html",
         listed_date=listed,
     )
-    assert pipeline.process(doc).articles[0].published == listed
+    assert pipeline.read_articles(doc)[0].published == listed
     dated = page.replace("<h1>", "<p>发布时间：2025-11-18</p><h1>")
     shown = Document(
         origin="http://x.cn/a/n2.html",
@@ -386,4 +386,4 @@ def test_a_list_date_is_used_only_when_the_page_shows_no_date():
         url="http://x.cn/a/n2.html",
         listed_date=listed,
     )
-    assert pipeline.process(shown).articles[0].published == date(2025, 11, 18)
+    assert pipeline.read_articles(shown)[0].published == date(2025, 11, 18)
