@@ -39,6 +39,9 @@ _MOJIBAKE = re.compile(r"[ÃÂâ][\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘
 
 
 _LENIENT_SHARE = 0.005  # at most 1 broken byte in 200 characters when decoding leniently
+_NUL_SHARE = 0.01  # a few NUL bytes (a copy or a tool's glitch) in good UTF-8 text are dropped
+_REPEAT_MIN = 20_000  # characters from which a text is checked for being one article repeated
+_REPEAT_PROBE = 200  # characters of the text's start looked for again to find the period
 
 
 class DecodeError(ValueError):
@@ -147,12 +150,40 @@ def _lenient_decode(data: bytes, codecs_: list[str]) -> str | None:
     return min(texts, key=lambda t: t.count("\ufffd"), default=None)
 
 
+def _without_nuls(data: bytes) -> bytes:
+    """Good UTF-8 with a few NUL bytes in it, without them; anything else is binary data."""
+    clean = data.replace(b"\x00", b"")
+    text = _try(clean, "utf-8") if len(data) - len(clean) <= len(data) * _NUL_SHARE else None
+    if text is None or quality_problem(text) is not None:
+        raise DecodeError("binary data, not text")
+    return clean
+
+
+def collapse_repeats(text: str) -> str:
+    """A text that is one article repeated over and over (a broken export, a scraper loop),
+    as the article once.  Linear: one search for the period and one comparison of slices."""
+    if len(text) < _REPEAT_MIN:
+        return text
+    head = text[:_REPEAT_PROBE]
+    period = text.find(head, 1)
+    if period <= 0 or period > len(text) // 3:
+        return text
+    # Shifted by one period the text equals itself (string comparison runs in C).
+    if text[period:] != text[: len(text) - period]:
+        return text
+    return text[:period]
+
+
 def decode(data: bytes, content_type: str | None = None, override: str | None = None) -> str:
     """Decode a document, raising DecodeError with a one-line reason when it cannot be."""
     if not data.strip():
         raise DecodeError("empty file" if not data else "blank file")
-    if b"\x00" in data[:4096] and not (_bom(data) or _looks_utf16(data)):
-        raise DecodeError("binary data, not text")
+    if b"\x00" in data and not (_bom(data) or _looks_utf16(data)):
+        data = _without_nuls(data)
+    return collapse_repeats(_decode(data, content_type, override))
+
+
+def _decode(data: bytes, content_type: str | None, override: str | None) -> str:
     candidates = [normalise_charset(override)] if override else []
     candidates += [_bom(data), _looks_utf16(data), *declared_charsets(data, content_type), "utf-8", "gb18030"]
     for codec in dict.fromkeys(c for c in candidates if c):
