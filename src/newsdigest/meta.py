@@ -24,10 +24,12 @@ _DATE_ONLY = re.compile(
 # Labels of metadata fields by what they introduce; each label once.  The regex tries the
 # longest first, so 稿件来源 wins over 来源 and 责任编辑 over 编辑.
 _DATE_LABELS = ("发布时间", "发布日期", "发表时间", "发表日期", "更新时间", "上传时间", "日期", "时间")
+_DATE_LABELS += ("發布時間", "發佈時間", "發表時間", "更新時間", "時間")  # traditional script
 _SOURCE_LABELS = ("稿件来源", "信息来源", "新闻来源", "文章来源", "消息来源", "来源", "出处")
-_AUTHOR_LABELS = ("作者", "执笔人", "执笔", "撰稿", "撰文", "文字", "文", "记者", "通讯员")
-_EDITOR_LABELS = ("责任编辑", "责编", "编辑")
-_OTHER_LABELS = ("最后更新", "摄影", "图片", "审核", "审校", "校对")  # recognised, not kept
+_SOURCE_LABELS += ("稿件來源", "新聞來源", "文章來源", "來源", "出處")
+_AUTHOR_LABELS = ("作者", "执笔人", "执笔", "撰稿", "撰文", "文字", "文", "记者", "通讯员", "記者", "執筆", "通訊員")
+_EDITOR_LABELS = ("责任编辑", "责编", "编辑", "責任編輯", "責編", "編輯")
+_OTHER_LABELS = ("最后更新", "摄影", "图片", "审核", "审校", "校对", "攝影", "圖片")  # recognised, not kept
 # Page counters and tools that look like labels (``浏览量: 123``): chrome, not metadata.
 COUNTER_LABELS = ("本文被阅次数", "浏览量", "浏览次数", "阅读量", "阅读次数", "阅读数", "点击数", "点击量", "点击率")
 COUNTER_LABELS += ("访问量", "人气", "字号", "字体", "打印")
@@ -36,7 +38,7 @@ LABEL = re.compile(rf"(?<![\w])({'|'.join(sorted(_ALL_LABELS, key=len, reverse=T
 _BOOK = re.compile(r"《([^》]{2,20})》")
 # Roles in a byline: who wrote (their names are authors) and who did something else
 # (photographs, translation, compiling: their names are not).
-_REPORTERS = ("记者", "通讯员", "实习生", "撰稿人")
+_REPORTERS = ("记者", "通讯员", "实习生", "撰稿人", "記者", "通訊員", "實習生")  # simplified, then traditional
 _WRITER_ROLES = ("整合", "文/图", "文／图", "图/文", "文", "撰稿", "作者", "执笔", "采写")
 _OTHER_ROLES = ("整理", "编译", "翻译", "摄影", "摄", "图", "供图")
 _ROLE = re.compile(rf"^(?:\S{{0,20}}?(?:{'|'.join(_REPORTERS)})|{'|'.join(_WRITER_ROLES + _OTHER_ROLES)})[:：/]?$")
@@ -44,10 +46,12 @@ _NOT_WRITER = re.compile(rf"^(?:{'|'.join(_OTHER_ROLES)})[:：/]?$")
 # A photo credit (``每经记者 张蕊 摄``, ``蔡雪婧/摄``, ``图片来源：…``) names no author.
 _PHOTO_CREDIT = re.compile(r"(?:^|\s|/)摄$|^(?:图片|摄影|供图)")
 # Words a byline may carry besides names: where from, and "reporting".
-_BYLINE_NOISE = re.compile(r"^(?:\S{0,8}报道|发自\S{0,8}|/文|/摄|摄)$")
+_BYLINE_NOISE = re.compile(r"^(?:\S{0,8}(?:报道|報導)|发自\S{0,8}|發自\S{0,8}|/文|/摄|摄)$")
 _BULLET = re.compile(r"^[□■●◆]$")  # a bullet before a byline or a column label
+# ``河南商报记者X``, ``记者X发自北京``, ``記者X／台北報導`` (Taiwan and Hong Kong): one word.
 _ORG_ROLE = re.compile(
-    rf"^(\S{{0,20}}?)(?:{'|'.join(_REPORTERS)}|作者)(\S{{2,4}}?)(?:发自\S{{0,8}}|/文\S{{0,8}}|/摄\S{{0,8}}|报道)?$"
+    rf"^([^\s。！？，,；;（(]{{0,20}}?)(?:{'|'.join(_REPORTERS)}|作者)(\S{{2,4}}?)"
+    r"(?:[发發]自\S{0,8}|/文\S{0,8}|/摄\S{0,8}|报道|報導|[/／]\S{0,8}(?:报道|報導))?$"
 )
 # A labelled author that is no Chinese name: a web handle or pen name (``放飞&心情``), alone.
 _LEAD_JUNK = re.compile(r"[\s\[\]【】\ue000-\uf8ff]+")  # brackets, and private-use characters of GBK spaces
@@ -142,7 +146,7 @@ def author_names(value: str) -> tuple[str, ...]:
 
 def parse_byline(line: str) -> tuple[str, ...] | None:
     """Author names when ``line`` is a byline (``记者 X 通讯员 Y``, ``X Y``), else None."""
-    words = line.replace("\u3000", " ").split()
+    words = line.replace("\u3000", " ").strip("【】[]（）() ").split()
     if not words or len(line) > 60 or _PHOTO_CREDIT.search(line):
         return None
     if slashed := _slash_credit(line):
@@ -161,7 +165,7 @@ def parse_byline(line: str) -> tuple[str, ...] | None:
         elif not names and not has_role and _OUTLET.search(word.replace("频道", "网")):
             continue  # ``新华网黑龙江频道 记者 伊琳``: the outlet before the role
         elif (m := _ORG_ROLE.match(word)) and is_name(m.group(2), strict=not _is_outlet(m.group(1))):
-            has_role = True
+            has_role = writer = True
             names.append(m.group(2))
         elif is_name(word) or (has_role and is_name(word, strict=False)):
             names.append(word)
@@ -227,7 +231,7 @@ def source_of(value: str) -> str | None:
     """The outlet named in a source value: ``《工人日报》2025年…`` → 工人日报, ``大连日报 …`` → 大连日报."""
     if m := _BOOK.search(value):
         return m.group(1)
-    word = re.split(r"[\s|/,，]+", value.strip(" 【】[]"))[0]
+    word = re.split(r"[\s|/,，【】\[\]]+", value.strip(" 【】[]"))[0]
     word = _DATE.sub("", word).strip()
     return word[:30] or None
 
@@ -269,7 +273,7 @@ def _credit_meta(inner: str) -> Meta | None:
         source, words = m.group(1), [m.group(2), *words[1:]]
     elif len(words) >= 2 and _OUTLET.search(words[0]) and not is_name(words[0]):
         source, words = words[0], words[1:]
-    words = [w for w in words if not _BYLINE_NOISE.match(w)]
+    words = [w for w in words if not _BYLINE_NOISE.match(w) or _ORG_ROLE.match(w)]
     if not words:
         return None
     names = parse_byline(" ".join(words)) or (
