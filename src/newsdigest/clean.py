@@ -9,7 +9,6 @@ over paragraphs).  The whole pass runs to a fixpoint so cleaning is idempotent.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -317,19 +316,15 @@ def _is_titleish(text: str) -> bool:
 
 
 def _print_page(blocks: list[_Block]) -> bool:
-    """Several ``title / bare-name byline`` pairs: a print page of many articles."""
-    kept = [b for b in blocks if b.kind == TEXT]
-    pairs = sum(
-        1
-        for a, b in itertools.pairwise(kept)
-        if _is_titleish(a.text) and m.parse_byline(b.text) and not m.LABEL.search(b.text)
-    )
-    return pairs >= 2
+    """Several ``title / bare-name byline / prose`` runs: a print page of many articles."""
+    kept = [b.text for b in blocks if b.kind == TEXT]
+    runs = sum(1 for a, b, c in zip(kept, kept[1:], kept[2:], strict=False) if m.print_article_start(a, b, c))
+    return runs >= 2
 
 
 def _bylines(blocks: list[_Block], found: Meta, multi: bool) -> Meta:
     for block in blocks:
-        if block.kind != TEXT or not (names := m.parse_byline(block.text)):
+        if block.kind != TEXT or not (names := (m.print_byline if multi else m.parse_byline)(block.text)):
             continue
         block.kind = BYLINE if multi else K.METADATA
         if not multi:

@@ -197,6 +197,27 @@ def _slash_credit(line: str) -> tuple[str, ...] | None:
 _MOST_NAMES = 6  # a credit naming more people is a list, not a byline
 
 
+def print_byline(line: str) -> tuple[str, ...] | None:
+    """A print page's byline under a title: a byline, or one bare name (``孙立新``) — which
+    counts only where titles and bylines alternate (``clean`` and ``split`` check that)."""
+    if LABEL.search(line):
+        return None
+    return parse_byline(line) or ((line.strip(),) if is_name(line.strip()) else None)
+
+
+_PROSE = re.compile(r"[，,。]")  # clauses: a paragraph of prose, not an item or a table row
+
+
+def print_article_start(title: str, byline: str, first: str) -> bool:
+    """A print page's article starts here: a short title, a byline, then prose."""
+    prose = len(first) >= _PROSE_LEN and bool(_PROSE.search(first))
+    return len(title) <= _PRINT_TITLE and prose and bool(print_byline(byline))
+
+
+_PRINT_TITLE = 60  # a print headline is one short line
+_PROSE_LEN = 20  # an article's first paragraph is longer than a list item
+
+
 def _is_outlet(org: str) -> bool:
     """``河南商报``, ``本报``: a role after it vouches for a name with a rare surname."""
     return bool(org) and (bool(_OUTLET.search(org)) or org.endswith(("本报", "本台", "本网")))
@@ -339,7 +360,9 @@ def _without_title(paragraphs: tuple[str, ...], title: str) -> tuple[str, ...]:
     return paragraphs
 
 
-_GLUE = re.compile(r"^[\s\-－–—_|｜:：,，.。]+")
+# What glues a headline to its lead (``标题 - 导语``, ``标题｜导语``, ``标题 导语``); never a comma:
+# a lead sentence may well start with the headline's words.
+_GLUE = re.compile(r"^\s*[\-－–—_|｜]+\s*|^\s+")
 
 
 def _lead_after(paragraph: str, title: str) -> str | None:

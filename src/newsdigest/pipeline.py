@@ -145,7 +145,7 @@ def articles_from_text(text: str, origin: str, hints: Meta, url: str | None = No
                 authors=info.authors,
                 editor=info.editor,
                 url=url,
-                removed=(page.removed if not out else ()) + piece.removed,
+                removed=(page.removed if not out and piece is not page else ()) + piece.removed,
             )
         )
     return out

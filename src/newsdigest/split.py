@@ -21,7 +21,7 @@ _TITLE_MAX = 60
 def split(page: Cleaned) -> list[Cleaned]:
     """Pieces of a page; each piece's ``meta`` holds what its own title/byline said."""
     paras = page.paragraphs
-    starts = [i for i in range(len(paras) - 1) if _is_title(paras[i]) and _byline(paras[i + 1])]
+    starts = [i for i in range(len(paras) - 2) if _is_title(paras[i]) and m.print_article_start(*paras[i : i + 3])]
     if len(starts) < 2:
         return [page]
     pieces: list[Cleaned] = []
@@ -39,8 +39,15 @@ def split(page: Cleaned) -> list[Cleaned]:
 
 
 def _is_title(text: str) -> bool:
+    """Short, and not ending a sentence; a closing quote ends a title that opened it
+    (``订单班里的“未出校门先上岗”``), not a quoted sentence."""
+    if text.endswith("”") and "“" in text and not _SENTENCE_MARK.search(text):
+        return len(text) <= _TITLE_MAX
     return len(text) <= _TITLE_MAX and not text.endswith(("。", "！", "？", "!", "?", "；", "”"))
 
 
+_SENTENCE_MARK = re.compile(r"[。！？!?；]")
+
+
 def _byline(text: str) -> tuple[str, ...] | None:
-    return None if m.LABEL.search(text) else m.parse_byline(text)
+    return m.print_byline(text)
