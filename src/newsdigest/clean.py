@@ -76,6 +76,33 @@ _CHROME_ANY = re.compile(
 )
 _COUNTER_ONLY = re.compile(rf"^(?:(?:{_any(*m.COUNTER_LABELS)})[:：]\s*\S*\s*)+$")
 
+# --- sidebars: rankings, teaser and gallery lists; contact footers and disclaimers ---
+_RANKINGS = ("排行", "排行榜", "排名", "点击榜", "人气榜", "热榜")
+_LIST_WORDS = ("新闻", "文章", "阅读", "推荐", "图片", "视频", "专题", "报道", "链接", "资讯", "博文", "评论")
+_LIST_STARTS = ("更多", "相关", "热门", "热点", "推荐", "精彩", "最新", "最热", "今日", "本周", "图片", "视频")
+# A sidebar's heading: ``48小时点击排行``, ``十大人气排行``, ``更多关于 … 的新闻``, ``最新文章``.
+SIDEBAR_HEAD = re.compile(
+    rf"^\S{{1,10}}(?:{_any(*_RANKINGS)})$|^更多关于.{{1,40}}的(?:{_any(*_LIST_WORDS)})$|^(?:网站)?导航$|统计$|"
+    rf"^(?:{_any(*_LIST_STARTS)})\S{{0,8}}(?:{_any(*_LIST_WORDS, *_RANKINGS)})$"
+)
+_SIDEBAR_HEAD_LEN = 50  # a heading is short (``更多关于…的新闻`` names a topic)
+# An item ending in a date (and time): ``05-17``, ``(2024-05-17)``, ``05-17 10:30``, ``5月17日``;
+# a time alone is an agenda's, not a list's.
+_STAMPED_ITEM = re.compile(
+    r"(?:(?:19|20)\d\d[-/.年])?(?:\d{1,2}[-/.]\d{1,2}|\d{1,2}月\d{1,2}日?)(?:\s*\d{1,2}[:：]\d{2})?[)）\]】]?$"
+)
+_CONTACTS = ("电话", "联系电话", "热线", "传真", "邮编", "地址", "邮箱", "E-?mail", "QQ", "微信")
+_CONTACT = re.compile(rf"(?:{_any(*_CONTACTS)})\s*[:：]", re.I)  # two in a short line: a footer
+_DISCLAIMER = re.compile(
+    r"^(?:免责声明|特别声明|版权声明|声明)\s*[:：]|不代表本(?:网|站|平台)(?:的)?(?:观点|立场)|"
+    r"版权归原作者|如有侵权|转载请注明|未经(?:本网|本站)?(?:书面)?(?:授权|许可)(?:不得|禁止)"
+)
+_FOOTER_LINE = 150  # a footer or disclaimer line; longer ones are prose
+_TEASERS = 3  # short lines after the last sentence from which they are a teaser list
+_MOST_TEASERS = 10  # a longer run of short lines is a data table or an appendix, kept
+_DATA_ROW = re.compile(r"[:：]\s*[\d\w]")  # ``最大功率：51Kw``: a table row, not a headline
+_CLAUSE_OR_SENTENCE = re.compile(r"[，,。；;！？!?]")
+
 # --- line lengths (characters) that separate furniture from prose ---
 _TITLE_LEN = 60  # longest title (and captioned photo credit line) seen on real pages
 _META_LINE = 150  # longest metadata or caption line; longer ones are prose quoting a label
@@ -130,10 +157,12 @@ def _clean_once(text: str) -> Cleaned:
     found = Meta()
     found = _classify(blocks, found)
     _channel_names(blocks)
+    _stamped_lists(blocks)
     _caption_fragments(blocks)
     multi = _print_page(blocks)
     found = _bylines(blocks, found, multi)
     found = _credits(blocks, found)
+    _trailing_teasers(blocks)
     header = [] if multi else _header(blocks)
     if header:
         found = replace(found, title=header[0].text)
@@ -169,6 +198,10 @@ def _classify(blocks: list[_Block], found: Meta) -> Meta:
             list_kind = K.CHROME if head.group(1) in _LIST_CHROME else K.SPAM
             block.kind, list_left = list_kind, _LIST_LEN
             continue
+        if len(line) <= _SIDEBAR_HEAD_LEN and SIDEBAR_HEAD.search(line):
+            list_kind = block.kind = K.SIDEBAR
+            list_left = _LIST_LEN
+            continue
         kind, fields = _line_kind(line)
         if fields is not None:
             found = m.merge(found, fields)
@@ -177,6 +210,33 @@ def _classify(blocks: list[_Block], found: Meta) -> Meta:
         else:
             _strip_spam(block)
     return found
+
+
+def _stamped_lists(blocks: list[_Block]) -> None:
+    """Two or more short lines in a row that end in a date or a time (a sidebar's gallery or
+    latest-news list: ``女子街头救人 05-17 10:30``) are a sidebar, not the article."""
+    run: list[_Block] = []
+    for block in [*blocks, _Block("")]:
+        if block.kind == TEXT and len(block.text) <= _ITEM_LEN and _STAMPED_ITEM.search(block.text):
+            run.append(block)
+            continue
+        for item in run if len(run) >= 2 else ():
+            item.kind = K.SIDEBAR
+        run = []
+
+
+def _trailing_teasers(blocks: list[_Block]) -> None:
+    """Three or more short headline-like lines after the article's last sentence (teasers,
+    a hospital's ad headlines, channel tabs) are a sidebar the extractor kept."""
+    kept = [b for b in blocks if b.kind == TEXT]
+    last = max((i for i, b in enumerate(kept) if _SENT_PUNCT.search(b.text[-1:])), default=None)
+    tail = kept[last + 1 :] if last is not None else []
+    if _TEASERS <= len(tail) <= _MOST_TEASERS and all(
+        len(b.text) <= _ITEM_LEN and not _CLAUSE_OR_SENTENCE.search(b.text) and not _DATA_ROW.search(b.text)
+        for b in tail
+    ):
+        for block in tail:
+            block.kind = K.SIDEBAR
 
 
 def _line_kind(line: str) -> tuple[str, Meta | None]:
@@ -208,6 +268,8 @@ def _metadata_fields(line: str) -> Meta | None:
 
 def _is_chrome(line: str) -> bool:
     if len(line) <= _CHROME_LINE and (_CRUMB.match(line) or _CHROME.match(line)):
+        return True
+    if len(line) <= _FOOTER_LINE and (len(_CONTACT.findall(line)) >= 2 or _DISCLAIMER.search(line)):
         return True
     return len(line) <= _CHROME_ANY_LINE and not _SENT_PUNCT.search(line[-1:]) and bool(_CHROME_ANY.search(line))
 

@@ -23,6 +23,7 @@ import html as htmllib
 import re
 from dataclasses import dataclass
 
+from newsdigest.clean import SIDEBAR_HEAD
 from newsdigest.meta import LABEL, is_name, parse_byline
 
 _HEAD = 30_000  # characters of the page where <title> and meta tags are looked for
@@ -53,10 +54,6 @@ _CUT_SHORT = 6  # characters a <title> cut short may miss at its end
 _PROMPT = re.compile(
     r"(?:请|您|你)\S{0,8}(?:登录|登陆|注册|输入)|用户名|验证码|免费邮箱|忘记密码|立即注册|立刻注册|"
     r"^(?:谢谢|感谢|欢迎)\S{0,3}(?:访问|光临|来到)"
-)
-_SIDEBAR = re.compile(
-    r"^\S{0,8}(?:排行|排名|点击榜|人气榜)榜?$|^更多关于.{1,40}的(?:新闻|文章|报道)$|^(?:网站)?导航$|统计$|"
-    r"^(?:更多|相关|热门|热点|推荐|精彩|最新|图片|视频)\S{0,8}(?:新闻|文章|阅读|推荐|图片|视频|专题|报道|排行|链接)$"
 )
 # A channel's name standing for the article's (``新闻动态--学会官网``).
 _CHANNEL = re.compile(
@@ -153,7 +150,7 @@ def _plausible(text: str, shortest: int = 2) -> bool:
         len(squeeze(text)) >= shortest
         and len(text) <= _LONGEST
         and not _PROMPT.search(text)
-        and not _SIDEBAR.search(text)
+        and not SIDEBAR_HEAD.search(text)
         and not _CHANNEL.match(text)
         and not _MARKUP.search(text)
         and not _site_like(text)
