@@ -67,6 +67,7 @@ class _Run:
     validators: dict[str, Validators] = field(default_factory=dict)  # to save for next run
     keep_validators: bool = True
     seen_keys: dict[str, str] = field(default_factory=dict)
+    ready: Fetched | None = None  # the source URL, fetched with every other source's at once
 
 
 def collect_sources(config: Config, sources: list[Source], engine: Engine, fetcher: Fetcher | None = None) -> Collected:
@@ -89,6 +90,13 @@ def _collect(runs: list[_Run], engine: Engine, fetcher: Fetcher, out: Collected)
     validators = fetchstate.get_validators(engine, (r.source.url or "" for r in runs))
     last = {h["name"]: h["last_success"] for h in fetchstate.load_health(engine)}
     today = datetime.now(UTC).date()
+    # Every source's own URL at once (hosts in parallel, each politely); later pages one by one.
+    located = [r for r in runs if r.source.url]
+    requests = [
+        Request(r.source.url or "", validators.get(r.source.url or "") or Validators(), _accept(r)) for r in located
+    ]
+    for run, fetched in zip(located, fetcher.get_many(requests), strict=True):
+        run.ready = fetched
     for run in runs:
         if not run.source.url:
             out.rejected.append(run.health.fail("no url configured"))
@@ -116,8 +124,15 @@ def _matches(source: Source, url: str) -> bool:
 # --- list pages ---------------------------------------------------------------------
 
 
+def _accept(run: _Run) -> str:
+    return PAGE_ACCEPT if run.source.kind == "site" else SITEMAP_ACCEPT
+
+
 def _get(run: _Run, fetcher: Fetcher, url: str, validators: dict[str, Validators], accept: str) -> Fetched:
-    fetched = fetcher.get(Request(url, validators.get(url) or Validators(), accept))
+    if run.ready is not None and url == run.source.url:
+        fetched, run.ready = run.ready, None
+    else:
+        fetched = fetcher.get(Request(url, validators.get(url) or Validators(), accept))
     if not fetched.error and not fetched.not_modified:
         run.validators[url] = fetched.validators
     return fetched
