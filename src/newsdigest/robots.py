@@ -60,10 +60,6 @@ class Rules:
     def sitemaps(self) -> list[str]:
         return list((self.parser.site_maps() if self.parser else None) or [])
 
-    def crawl_delay(self, user_agent: str) -> float | None:
-        delay = self.parser.crawl_delay(user_agent) if self.parser else None
-        return float(delay) if delay is not None else None
-
 
 def rules_from(status: int, body: bytes, error: str | None) -> Rules:
     """Rules from the outcome of GET /robots.txt (status 0: no HTTP answer)."""
