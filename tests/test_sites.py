@@ -92,6 +92,25 @@ def test_other_common_list_shapes_picture_links_month_day_dates_and_bare_anchors
     assert [link.date for link in third.links] == [date(2026, 1, i + 1) for i in range(4)]
 
 
+def test_hanweb_lists_shipped_as_cdata_records_for_a_script_are_read():
+    records = "".join(
+        f"<record><![CDATA[<li><a href='/art/2025/11/{10 + i}/art_1229_{5600 + i}.html' title='t'>"
+        f"市人社局召开第{i}次就业创业工作推进会</a><span>2025-11-{10 + i}</span></li>]]></record>"
+        for i in range(8)
+    )
+    html = (
+        '<html><body><ul class="nav"><li><a href="/">首页</a></li><li><a href="/col/col1/">新闻</a></li>'
+        '<li><a href="/col/col2/">公开</a></li></ul><div id="4416"><script type="text/xml"><datastore>'
+        f"<nextgroup><![CDATA[<a href='/module/jpage/dataproxy.jsp?page=1'></a>]]></nextgroup><recordset>{records}"
+        "</recordset></datastore></script></div></body></html>"
+    )
+    page = listpage.parse(html, "http://rsj.x.gov.cn/col/col1229/index.html", today=date(2025, 12, 1))
+    assert [link.url for link in page.links] == [
+        f"http://rsj.x.gov.cn/art/2025/11/{10 + i}/art_1229_{5600 + i}.html" for i in range(8)
+    ]
+    assert page.links[0].date == date(2025, 11, 10)
+
+
 def test_home_page_blocks_nav_footer_and_friendly_links_score_below_article_lists():
     fake = FakeSite(base="http://127.0.0.1:1")
     page = listpage.parse(fake.files()["/"][0].decode(), fake.base + "/", today=TODAY)

@@ -53,6 +53,8 @@ _ID_DIGITS = re.compile(r"\d{3,}")
 _DIGITS = re.compile(r"\d+")
 _INDEX_FILE = re.compile(r"^(?:index|default|list|main|home)?\.?(?:s?html?|jsp|php|aspx?)?$", re.I)
 _SPACE = re.compile(r"\s+")
+_DATASTORE = re.compile(r"<script[^>]*text/xml[^>]*>.*?</script>", re.S | re.I)
+_RECORD = re.compile(r"<record[^>]*>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
 _WORD = re.compile(r"[^\W\d_]")
 
 
@@ -94,7 +96,7 @@ def parse(
 ) -> ListPage:
     """The article links of a list page (best block), its further pages and every scored block."""
     try:
-        root = lxml.html.document_fromstring(text or "<html></html>")
+        root = lxml.html.document_fromstring(unwrap_records(text) or "<html></html>")
     except (etree.ParserError, ValueError):
         return ListPage(url, "", (), (), ())
     base = _base_url(root, url)
@@ -105,6 +107,19 @@ def parse(
     links = _select(blocks[0].links, include, exclude) if blocks and _is_list(blocks[0]) else ()
     title = _SPACE.sub(" ", root.findtext(".//title") or "").strip()
     return ListPage(url, title, links, tuple(pages), tuple(blocks))
+
+
+def unwrap_records(text: str) -> str:
+    """Hanweb (大汉) CMS pages ship their list as CDATA records in <script type="text/xml"> for a
+    script to render; each such datastore becomes the markup it holds, so the list is seen."""
+    if "<record" not in text:
+        return text
+
+    def records(m: re.Match) -> str:
+        items = _RECORD.findall(m.group(0))
+        return f'<div class="datastore">{"".join(items)}</div>' if items else m.group(0)
+
+    return _DATASTORE.sub(records, text)
 
 
 def _is_list(block: Block) -> bool:
