@@ -221,6 +221,8 @@ def test_a_page_with_no_article_list_is_a_one_line_source_error(site, cfg, engin
     assert got.health[0].error == "no list of article links found on the page"
     rows = {r["name"]: r for r in feeds.health_report(cfg, engine)}
     assert rows["empty"]["kind"] == "site" and rows["empty"]["last_status"] == "error"
+    feed = _run(cfg, engine, Source(kind="site", name="feed", url=server.url("/rss.xml")))
+    assert feed.health[0].error == 'no list of article links found on the page (it serves a feed: use kind = "feed")'
 
 
 def _at_one(day: date) -> datetime:

@@ -177,7 +177,9 @@ def crawl_site(
             return
         page = listpage.parse(text, fetched.final_url, today, source.include, source.exclude)
         if first and not page.links:
-            out.rejected.append(run.health.fail("no list of article links found on the page"))
+            kind = sniff(fetched.body, fetched.content_type)
+            hint = ' (it serves a feed: use kind = "feed")' if kind in ("feed", "json") else ""
+            out.rejected.append(run.health.fail(f"no list of article links found on the page{hint}"))
             return
         targets = [Target(link.url, link.date) for link in page.links if link.url not in seen]
         seen.update(t.url for t in targets)
