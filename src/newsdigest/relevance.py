@@ -18,6 +18,7 @@ Topics (sections of the digest) are scored the same way, one small profile per t
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -117,6 +118,11 @@ class Profile:
             threshold=float(raw.get("threshold", DEFAULT_THRESHOLD)),
         )
 
+    @property
+    def key(self) -> str:
+        """A short fingerprint: a stored relevance scored under another profile is stale."""
+        return hashlib.sha1(repr(self).encode()).hexdigest()[:12]
+
     @classmethod
     def of_keywords(cls, keywords: Iterable[str], threshold: float = DEFAULT_THRESHOLD) -> Profile:
         """A topic's profile: its keywords, each weighing 2 (one title mention makes the topic)."""
@@ -148,15 +154,16 @@ class Relevance:
     matched: tuple[Match, ...] = ()
     excluded: tuple[str, ...] = ()  # exclude terms found (any one makes the article off-profile)
     in_scope: bool | None = None  # None: the profile has no region scope
+    profile: str = ""  # the key of the profile that gave it
 
     @property
     def reason(self) -> str:
-        """One line for a person: why the article is in or out."""
+        """Why the article is in or out, in a few words."""
         if self.excluded:
-            return f"excluded by {'、'.join(self.excluded)}"
-        if self.in_scope is False and not self.relevant and self.score >= 0:
-            return "outside the region scope" if self.matched else "no profile term"
-        return f"score {self.score:g}" + ("" if self.relevant else " below the threshold")
+            return "excluded: " + "、".join(self.excluded)
+        if self.in_scope is False and not self.relevant and self.matched:
+            return "outside the region scope"
+        return f"score {self.score:g}" + ("" if self.relevant else " (below the threshold)")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -165,6 +172,7 @@ class Relevance:
             "matched": [m.as_dict() for m in self.matched],
             "excluded": list(self.excluded),
             "in_scope": self.in_scope,
+            "profile": self.profile,
         }
 
     @classmethod
@@ -180,6 +188,7 @@ class Relevance:
             ),
             excluded=tuple(raw.get("excluded", ())),
             in_scope=raw.get("in_scope"),
+            profile=str(raw.get("profile", "")),
         )
 
 
@@ -263,7 +272,7 @@ def score(profile: Profile, title: str, body: str, regions: Iterable[str] = ()) 
     excluded = tuple(t for t in profile.exclude if t.lower() in title.lower() or t.lower() in body.lower())
     scope = in_scope(profile, regions, title, body)
     relevant = total >= profile.threshold and not excluded and not (profile.only and scope is False)
-    return Relevance(total, relevant, matched, excluded, scope)
+    return Relevance(total, relevant, matched, excluded, scope, profile.key)
 
 
 def topics(title: str, body: str, named: Iterable[tuple[str, tuple[str, ...]]]) -> tuple[str, ...]:
