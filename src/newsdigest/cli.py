@@ -226,7 +226,7 @@ def run(
     out.print(state.result(), highlight=False, markup=False)
 
 
-def _article_json(a: Any) -> dict[str, Any]:
+def _article_json(a: Any, judged: Any) -> dict[str, Any]:
     return {
         "id": a.id,
         "origin": a.origin,
@@ -240,6 +240,12 @@ def _article_json(a: Any) -> dict[str, Any]:
         "keywords": list(a.keywords),
         "summary": a.summary,
         "story": a.story,
+        "relevance": judged.score,
+        "relevant": judged.relevant,
+        "matched": [m.as_dict() for m in judged.matched],
+        "excluded": list(judged.excluded),
+        "in_scope": judged.in_scope,
+        "entities": [e.as_dict() for e in a.entities] if a.entities is not None else None,
     }
 
 
@@ -248,37 +254,78 @@ def articles(
     ctx: typer.Context,
     format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
     week: Annotated[str | None, typer.Option(help="Only articles first seen in this ISO week.")] = None,
+    relevant: Annotated[bool, typer.Option("--relevant", help="Only articles relevant to the watch profile.")] = False,
 ) -> None:
-    """List stored articles: one line per story in the table; every document in JSON."""
-    from newsdigest import store
+    """List stored articles: one line per story in the table; every document in JSON, with
+    its relevance to the watch profile and the matched terms."""
+    from newsdigest import relevance
 
     cfg = ctx.obj.load()
-    since = until = None
-    if week:
-        from newsdigest.digest import iso_week
-
-        check_week(week)
-        _, since, until = iso_week(week, tz=cfg.get("digest", "timezone"))
-    items = store.load_articles(_engine(cfg), since, until)
+    judge = relevance.judge(relevance.Profile.from_dict(cfg.profile))
+    items = [(a, judge(a)) for a in _stored_articles(cfg, week)]
+    if relevant:
+        items = [(a, r) for a, r in items if r.relevant]
     if format is Format.json:
-        out.print_json(json.dumps({"articles": [_article_json(a) for a in items]}, ensure_ascii=False))
+        rows = [_article_json(a, r) for a, r in items]
+        out.print_json(json.dumps({"articles": rows}, ensure_ascii=False))
         return
+    score = {a.id: r.score for a, r in items}
     # The table shows one line per story (JSON lists every document, duplicates included).
     from rich.table import Table
 
     from newsdigest import dedupe
 
-    table = Table("published", "title", "source", "regions", "also carried by", "story")
-    for story in dedupe.group_stories(items):
+    table = Table("published", "title", "source", "regions", "relevance", "also carried by", "story")
+    for story in dedupe.group_stories([a for a, _ in items]):
         a = story.origin
         table.add_row(
             str(a.published or "–"),
             a.title[:40],
             dedupe.outlet(a) or "–",
             " ".join(a.regions),
+            f"{score[a.id]:g}",
             story.carried_by or "–",
             story.id[:8],
         )
+    out.print(table)
+
+
+def _stored_articles(cfg: Any, week: str | None) -> list[Any]:
+    """Stored articles, all or those first seen in ``week``."""
+    from newsdigest import store
+
+    since = until = None
+    if week:
+        from newsdigest.digest import iso_week
+
+        check_week(week)
+        _, since, until = iso_week(week, tz=cfg.get("digest", "timezone"))
+    return store.load_articles(_engine(cfg), since, until)
+
+
+@app.command("entities")
+def entities_cmd(
+    ctx: typer.Context,
+    week: Annotated[str | None, typer.Option(help="Only articles first seen in this ISO week.")] = None,
+    format: Annotated[Format, typer.Option("--format", help="table or json")] = Format.table,
+) -> None:
+    """Who is in the news: organisations and people named in the relevant stories, by how
+    many stories name them."""
+    from newsdigest import dedupe, entities, relevance, selection
+
+    cfg = ctx.obj.load()
+    judge = relevance.judge(relevance.Profile.from_dict(cfg.profile))
+    kept, _ = selection.split(dedupe.group_stories(_stored_articles(cfg, week)), judge)
+    rows = selection.tally(kept, entities.named)
+    if format is Format.json:
+        found = [{"name": w.name, "kind": w.kind, "stories": w.count, "titles": list(w.stories)} for w in rows]
+        out.print_json(json.dumps({"entities": found}, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    table = Table("name", "kind", "stories", "for example")
+    for w in rows:
+        table.add_row(w.name, w.kind, str(w.count), w.stories[0][:40])
     out.print(table)
 
 

@@ -145,6 +145,10 @@ class Entity:
     def as_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "mentions": self.mentions, "aliases": list(self.aliases)}
 
+    @classmethod
+    def from_dict(cls, raw: dict) -> Entity:
+        return cls(raw["name"], raw["kind"], int(raw.get("mentions", 1)), tuple(raw.get("aliases", ())))
+
 
 @lru_cache(maxsize=1)
 def _posseg() -> Any:
@@ -244,5 +248,7 @@ def extract(title: str, body: str) -> tuple[Entity, ...]:
     return tuple(sorted(found, key=lambda e: (-e.mentions, e.kind, e.name)))
 
 
-def from_dicts(items: list[dict]) -> tuple[Entity, ...]:
-    return tuple(Entity(d["name"], d["kind"], int(d.get("mentions", 1)), tuple(d.get("aliases", ()))) for d in items)
+def named(article: Any) -> tuple[Entity, ...]:
+    """The entities stored with an article, or extracted now when they never were."""
+    stored = getattr(article, "entities", None)
+    return stored if stored is not None else extract(article.title, article.text)

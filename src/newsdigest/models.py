@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # numpy is not imported for the models alone (``newsdigest --help`` stays quick)
     import numpy as np
 
+    from newsdigest.entities import Entity
+    from newsdigest.relevance import Relevance
+
 
 class RemovedKind(StrEnum):
     """Why a block of text left an article: the one vocabulary of clean, split and the digest.
@@ -179,6 +182,8 @@ class StoredArticle:
     editor: str | None = None
     content_hash: str = ""
     removed: tuple[Removed, ...] = ()
+    relevance: Relevance | None = None  # None: stored before relevance was scored (m0005)
+    entities: tuple[Entity, ...] | None = None  # None: not extracted (only relevant articles are)
 
     @property
     def text(self) -> str:

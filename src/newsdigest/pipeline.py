@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from newsdigest import clean, decode, dedupe, extract, meta, split, store, summarize, tag
+from newsdigest import clean, decode, dedupe, entities, extract, meta, relevance, split, store, summarize, tag
 from newsdigest.models import Article, Document, Fingerprint, Meta, Rejected, StoredArticle, Tags, Topic
 from newsdigest.store import locks
 from newsdigest.store.story_index import StoryIndex, add_entries
@@ -38,6 +38,7 @@ class Settings:
     keywords_per_article: int = 8
     summary_sentences: int = 3
     dedupe: dedupe.Settings = field(default_factory=dedupe.Settings)
+    profile: relevance.Profile = field(default_factory=lambda: relevance.Profile.from_dict(None))
 
     @classmethod
     def from_config(cls, config: Any) -> Settings:
@@ -47,6 +48,7 @@ class Settings:
             keywords_per_article=int(config.get("digest", "keywords_per_article", 8)),
             summary_sentences=int(config.get("digest", "summary_sentences", 3)),
             dedupe=dedupe.Settings.from_config(config),
+            profile=relevance.Profile.from_dict(config.profile),
         )
 
 
@@ -58,6 +60,8 @@ class ProcessedArticle:
     article: Article
     tags: Tags
     fingerprint: Fingerprint
+    relevance: relevance.Relevance | None = None
+    entities: tuple[entities.Entity, ...] | None = None  # extracted for relevant articles only
 
 
 @dataclass(frozen=True)
@@ -180,11 +184,15 @@ def derive(doc_sha: str, article: Article, settings: Settings) -> ProcessedArtic
     """Tag, summarise and fingerprint one article."""
     tags = tag.tag(article.title, article.text, settings.topics, settings.keywords_per_article)
     summary = summarize.summarize(article.body, tags.weights, settings.summary_sentences)
+    judged = relevance.score(settings.profile, article.title, article.text, tags.regions)
     return ProcessedArticle(
         id=article_id(doc_sha, article),
         article=article,
         tags=Tags(tags.regions, tags.topics, tags.keywords, summary),
         fingerprint=dedupe.fingerprint(article.text, settings.dedupe),
+        relevance=judged,
+        # jieba.posseg costs ~7x tokenising: only the articles the digest shows need names.
+        entities=entities.extract(article.title, article.text) if judged.relevant else None,
     )
 
 
@@ -226,6 +234,8 @@ def stored_article(p: ProcessedArticle, entry: dedupe.Entry, seen: datetime) -> 
         editor=a.editor,
         content_hash=entry.content_hash,
         removed=a.removed,
+        relevance=p.relevance,
+        entities=p.entities,
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from math import sqrt
@@ -273,6 +273,21 @@ def score(profile: Profile, title: str, body: str, regions: Iterable[str] = ()) 
     scope = in_scope(profile, regions, title, body)
     relevant = total >= profile.threshold and not excluded and not (profile.only and scope is False)
     return Relevance(total, relevant, matched, excluded, scope, profile.key)
+
+
+def judge(profile: Profile) -> Callable[[Any], Relevance]:
+    """An article's relevance under ``profile``: the stored one when that profile gave it,
+    else scored now (articles stored before m0005, or after the profile changed). The
+    article is anything with ``title``, ``text``, ``regions`` and ``relevance``."""
+    key = profile.key
+
+    def of(article: Any) -> Relevance:
+        stored = getattr(article, "relevance", None)
+        if stored is not None and stored.profile == key:
+            return stored
+        return score(profile, article.title, article.text, article.regions)
+
+    return of
 
 
 def topics(title: str, body: str, named: Iterable[tuple[str, tuple[str, ...]]]) -> tuple[str, ...]:

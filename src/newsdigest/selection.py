@@ -83,29 +83,32 @@ def _lead(found: tuple[Entity, ...]) -> Entity | None:
     return min(found, key=lambda e: (e.kind != ORG, -e.mentions, e.name), default=None)
 
 
-def who(ranked: list[Story], names: Names, rows: int = WHO_ROWS) -> list[Who]:
-    """Who is in the news: names in several stories first, then each story's leading
-    organisation in rank order, up to ``rows``; each with the stories that name it."""
-    per_story = [(s, {e.name: e for a in s.members for e in names(a)}) for s in ranked]
+def _named(ranked: list[Story], names: Names) -> list[tuple[Story, dict[str, Entity]]]:
+    return [(s, {e.name: e for a in s.members for e in names(a)}) for s in ranked]
+
+
+def tally(ranked: list[Story], names: Names) -> list[Who]:
+    """Every name in the stories, by how many stories name it (then by name)."""
     found: dict[str, list[Story]] = {}
     first: dict[str, Entity] = {}
-    for story, named in per_story:
+    for story, named in _named(ranked, names):
         for name, entity in named.items():
             found.setdefault(name, []).append(story)
             first.setdefault(name, entity)
-    shared = sorted((n for n in found if len(found[n]) > 1), key=lambda n: (-len(found[n]), n))
-    leads = [e.name for _, named in per_story if (e := _lead(tuple(named.values())))]
-    chosen = list(dict.fromkeys(shared + leads))[:rows]
-    return [
-        Who(
-            n,
-            first[n].kind,
-            tuple(s.origin.title for s in found[n][:WHO_STORIES]),
-            len(found[n]),
-            first[n].aliases,
-        )
-        for n in chosen
+    rows = [
+        Who(n, first[n].kind, tuple(s.origin.title for s in found[n][:WHO_STORIES]), len(found[n]), first[n].aliases)
+        for n in found
     ]
+    return sorted(rows, key=lambda w: (-w.count, w.kind != ORG, w.name))
+
+
+def who(ranked: list[Story], names: Names, rows: int = WHO_ROWS) -> list[Who]:
+    """Who is in the news: names in several stories first, then each story's leading
+    organisation in rank order, up to ``rows``; each with the stories that name it."""
+    every = {w.name: w for w in tally(ranked, names)}
+    shared = [n for n, w in every.items() if w.count > 1]
+    leads = [e.name for _, named in _named(ranked, names) if (e := _lead(tuple(named.values())))]
+    return [every[n] for n in list(dict.fromkeys(shared + leads))[:rows]]
 
 
 def off_profile_by_source(off: Iterable[Story], source_of: Callable[[StoredArticle], str]) -> dict[str, int]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from newsdigest.entities import Entity
 from newsdigest.models import Removed, RemovedKind, StoredArticle
+from newsdigest.relevance import Relevance
 
 
 def _json(items: list[Any]) -> str:
@@ -43,7 +45,27 @@ def to_row(article: StoredArticle, document_id: int) -> dict[str, Any]:
         "removed": _json([{"kind": str(r.kind), "text": r.text} for r in article.removed]),
         "content_hash": article.content_hash,
         "story": article.story,
+        **_relevance_columns(article),
     }
+
+
+def _relevance_columns(article: StoredArticle) -> dict[str, Any]:
+    rel, found = article.relevance, article.entities
+    return {
+        "relevance": rel.score if rel else None,
+        "relevance_detail": json.dumps(rel.as_dict(), ensure_ascii=False) if rel else None,
+        "entities": None if found is None else _json([e.as_dict() for e in found]),
+    }
+
+
+def _relevance(row: Any) -> Relevance | None:
+    detail = getattr(row, "relevance_detail", None)
+    return Relevance.from_dict(json.loads(detail)) if detail else None
+
+
+def _entities(row: Any) -> tuple[Entity, ...] | None:
+    found = getattr(row, "entities", None)
+    return None if found is None else tuple(Entity.from_dict(d) for d in json.loads(found))
 
 
 def from_row(row: Any) -> StoredArticle:
@@ -67,4 +89,6 @@ def from_row(row: Any) -> StoredArticle:
         editor=row.editor,
         content_hash=row.content_hash,
         removed=tuple(Removed(_kind(item["kind"]), item["text"]) for item in json.loads(row.removed or "[]")),
+        relevance=_relevance(row),
+        entities=_entities(row),
     )

@@ -5,7 +5,7 @@ Lists are stored as JSON text so that both back ends read them the same way.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, Date, DateTime, Float, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 metadata = MetaData()
 
@@ -51,6 +51,11 @@ articles = Table(
     Column("removed", Text, nullable=False, default="[]"),
     Column("content_hash", String(64), nullable=False),
     Column("story", String(32), nullable=False),
+    # m0005: relevance to the watch profile (NULL: not scored yet) and its explanation (JSON),
+    # and the organisations and people named (JSON; NULL: not extracted, as for off-profile ones).
+    Column("relevance", Float),
+    Column("relevance_detail", Text),
+    Column("entities", Text),
     Index("ix_articles_first_seen", "first_seen"),
     Index("ix_articles_story", "story"),
     Index("ix_articles_content_hash", "content_hash"),
