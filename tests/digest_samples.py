@@ -48,6 +48,8 @@ SUMMARY = (
     "会议提出，要以产业需求为导向调整专业设置，推动课程内容与职业标准对接。"
     "当地人社部门表示，将对参与校企合作的企业给予补贴，并建立人才评价和激励机制。"
 )
+# On the watch profile whatever the title says (产教融合 and 校企合作 reach the threshold).
+ON_PROFILE_BODY = "正文：深化产教融合，推进校企合作。\n\n第二段。"
 
 
 def _doc(conn, origin: str, source: str, seen: datetime, status: str = "ok", reason: str | None = None) -> int:
@@ -72,6 +74,7 @@ def article_row(
     url: str | None = "auto",
     title: str | None = None,
     keywords: tuple[str, ...] | None = None,
+    body: str = ON_PROFILE_BODY,
 ) -> dict:
     province, city = PLACES[i % len(PLACES)]
     topic, phrase = TOPICS[i % len(TOPICS)]
@@ -81,7 +84,7 @@ def article_row(
         "origin": f"https://news.example.cn/{i}.html",
         "part": 0,
         "title": title or f"{city}：{phrase}（第{i + 1}期）",
-        "body": "正文。\n\n第二段。",
+        "body": body,
         "published": (seen - timedelta(days=1 + i % 3)).date(),
         "first_seen": seen,
         "source": outlet or OUTLETS[i % len(OUTLETS)],

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -27,7 +27,7 @@ import css_inline
 import jinja2
 from sqlalchemy import Engine, select
 
-from newsdigest import store
+from newsdigest import entities, relevance, selection, store
 from newsdigest.config import Config
 from newsdigest.dedupe import Story, group_stories
 from newsdigest.models import RemovedKind, StoredArticle
@@ -129,6 +129,7 @@ class Coverage:
     articles: int
     new: int
     dropped: tuple[str, ...]
+    off_profile: int = 0  # articles not relevant to the watch profile (stored, not in the email)
 
 
 @dataclass
@@ -242,7 +243,8 @@ def _view(story: Story, zone: ZoneInfo, continuing: bool) -> StoryView:
 
 
 def sections(stories: list[Story], config: Config, zone: ZoneInfo, earlier: set[str]) -> list[Section]:
-    """Stories by primary topic, taxonomy order; ranked by coverage, recency, then relevance."""
+    """Stories by primary topic, taxonomy order; within a section in the order given
+    (``selection.rank``: relevance, coverage, recency)."""
     keywords = {t.name: t.keywords for t in config.topics}
     order = [t.name for t in config.topics]
     buckets: dict[str, list[Story]] = defaultdict(list)
@@ -250,20 +252,26 @@ def sections(stories: list[Story], config: Config, zone: ZoneInfo, earlier: set[
         buckets[_primary_topic(s, order, keywords)].append(s)
     names = [n for n in order if n in buckets] + sorted(n for n in buckets if n not in order and n != OTHER_TOPIC)
     names += [OTHER_TOPIC] if OTHER_TOPIC in buckets else []
-    out = []
-    for name in names:
-        ranked = sorted(
-            buckets[name],
-            key=lambda s: (
-                -len(s.members),
-                -max(_story_day(a, zone) for a in s.members).toordinal(),
-                -_relevance(s, name, keywords),
-                s.origin.title,
-                s.id,
-            ),
-        )
-        out.append(Section(name, tuple(_view(s, zone, s.id in earlier) for s in ranked)))
-    return out
+    return [Section(n, tuple(_view(s, zone, s.id in earlier) for s in buckets[n])) for n in names]
+
+
+@dataclass(frozen=True)
+class OffProfile:
+    """An off-profile story, listed collapsed in the archive page only."""
+
+    title: str
+    url: str | None
+    source: str
+    why: str  # "score 1.5 (below the threshold)", "excluded: …"
+
+
+def _off_view(story: Story, judge: relevance.Judge) -> OffProfile:
+    a = story.origin
+    return OffProfile(a.title, _link(a), outlet(a), selection.story_relevance(story, judge).reason)
+
+
+def _story_days(zone: ZoneInfo) -> Callable[[Story], date]:
+    return lambda s: max(_story_day(a, zone) for a in s.members)
 
 
 # ---------------------------------------------------------------- keywords and coverage
@@ -302,7 +310,7 @@ def _removed_line(items: list[StoredArticle]) -> str | None:
     return "清除 " + "、".join(parts)
 
 
-def coverage(week: _Week, stories: list[Story]) -> list[Coverage]:
+def coverage(week: _Week, stories: list[Story], off: set[str] = frozenset()) -> list[Coverage]:
     """Per configured source: inputs fetched, articles, new stories, and what was dropped and why."""
     by_origin = {d.origin: d.source for d in week.documents}
     source_of = {a.id: week.doc_source.get(a.id) or outlet(a) for a in week.articles}
@@ -317,7 +325,7 @@ def coverage(week: _Week, stories: list[Story]) -> list[Coverage]:
     for a in week.articles:
         per_source[source_of[a.id]].append(a)
         first = origin_of[a.story]
-        if first.id != a.id:
+        if first.id != a.id and a.story not in off:  # off-profile reprints are only counted
             dropped[source_of[a.id]].append(f"重复：《{_short(a.title)}》并入 {outlet(first)} 的同题报道")
     out = []
     for src in sorted(set(fetched) | set(per_source) | set(dropped)):
@@ -331,6 +339,7 @@ def coverage(week: _Week, stories: list[Story]) -> list[Coverage]:
                 len(items),
                 new,
                 tuple(dropped.get(src, [])) + ((removed,) if removed else ()),
+                sum(a.story in off for a in items),
             )
         )
     return out
@@ -406,19 +415,24 @@ def _days(start: datetime, zone: ZoneInfo) -> str:
 
 
 def model(config: Config, week: _Week) -> dict[str, Any]:
-    """The view model both templates render: plain values only."""
+    """The view model both templates render: plain values only. The stories are the week's
+    relevant ones (the watch profile); off-profile ones are counted, and listed in the archive."""
     zone = _zone(config.get("digest", "timezone"))
+    judge = _cached(relevance.judge(relevance.Profile.from_dict(config.profile)))
     stories = group_stories(week.articles)
+    kept, off = selection.split(stories, judge)
+    ranked = selection.rank(kept, judge, _story_days(zone))
     removed: Counter = Counter()
     for a in week.articles:
         removed.update(a.removed_counts)
-    new_stories = [s for s in stories if s.id not in week.earlier_stories]
+    new_stories = [s for s in kept if s.id not in week.earlier_stories]
     counts = {
-        "stories": len(stories),
+        "stories": len(kept),
         "new_stories": len(new_stories),
         "articles": len(week.articles),
         "outlets": len({outlet(a) for a in week.articles}),
         "duplicates": len(week.articles) - len(stories),
+        "off_profile": sum(len(s.members) for s in off),
         "spam": removed.get(RemovedKind.SPAM, 0),
         "chrome": removed.get(RemovedKind.CHROME, 0),
         "removed": sum(removed.values()),
@@ -428,11 +442,20 @@ def model(config: Config, week: _Week) -> dict[str, Any]:
         "week": week.label,
         "days": _days(week.start, zone),
         "counts": counts,
-        "subject": subject_of(config, week.label, len(stories)),
-        "sections": sections(stories, config, zone, week.earlier_stories),
-        "bars": keyword_bars(week.articles, week.previous),
-        "coverage": coverage(week, stories),
+        "subject": subject_of(config, week.label, len(kept)),
+        "sections": sections(ranked, config, zone, week.earlier_stories),
+        "who": selection.who(ranked, entities.named),
+        "off_stories": [_off_view(s, judge) for s in selection.rank(off, judge, _story_days(zone))],
+        "archive": True,  # the archive page lists the off-profile stories; the email does not
+        "bars": keyword_bars([a for s in kept for a in s.members], week.previous),
+        "coverage": coverage(week, stories, {s.id for s in off}),
     }
+
+
+def _cached(judge: relevance.Judge) -> relevance.Judge:
+    """One judgement per article and build (an article is judged by several steps)."""
+    seen: dict[str, relevance.Relevance] = {}
+    return lambda a: seen[a.id] if a.id in seen else seen.setdefault(a.id, judge(a))
 
 
 def render(config: Config, view: dict[str, Any]) -> tuple[str, str]:
@@ -457,7 +480,7 @@ def _cut_coverage(items: list[Coverage], keep: int, sources: int | None = None) 
     for c in items[:sources]:
         extra = len(c.dropped) - keep
         more = (f"……另有 {extra} 项，见存档页",) if extra > 0 else ()
-        out.append(Coverage(c.source, c.fetched, c.articles, c.new, c.dropped[:keep] + more))
+        out.append(Coverage(c.source, c.fetched, c.articles, c.new, c.dropped[:keep] + more, c.off_profile))
     if sources is not None and len(items) > sources:
         out.append(Coverage(f"……另有 {len(items) - sources} 个来源，见存档页", 0, 0, 0, ()))
     return out
@@ -530,7 +553,8 @@ def build(config: Config, engine: Engine, week: str | None) -> DigestResult:
     _write(html_path, html)
     _write(text_path, text)
     _write(index_path, render_index(config, folder))
-    mail_html, mail_text = fit_email(config, view, html, text)
+    mail = {**view, "archive": False}  # the email leaves the off-profile list to the archive
+    mail_html, mail_text = fit_email(config, mail, *render(config, mail))
     return DigestResult(
         week=label,
         subject=view["subject"],

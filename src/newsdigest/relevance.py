@@ -275,7 +275,10 @@ def score(profile: Profile, title: str, body: str, regions: Iterable[str] = ()) 
     return Relevance(total, relevant, matched, excluded, scope, profile.key)
 
 
-def judge(profile: Profile) -> Callable[[Any], Relevance]:
+Judge = Callable[[Any], "Relevance"]
+
+
+def judge(profile: Profile) -> Judge:
     """An article's relevance under ``profile``: the stored one when that profile gave it,
     else scored now (articles stored before m0005, or after the profile changed). The
     article is anything with ``title``, ``text``, ``regions`` and ``relevance``."""
