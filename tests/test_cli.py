@@ -42,6 +42,12 @@ def test_ingest_then_articles_json(state: Path) -> None:
         "keywords",
         "summary",
         "story",
+        "relevance",
+        "relevant",
+        "matched",
+        "excluded",
+        "in_scope",
+        "entities",
     }
     assert listed["articles"] and all(set(a) == keys for a in listed["articles"])
     assert {Path(a["origin"]).parent for a in listed["articles"]} == {SEEDS}
