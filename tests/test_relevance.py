@@ -4,9 +4,10 @@ texts do not, exclude terms exclude, a region scope ranks and filters; topics sc
 from newsdigest import relevance
 from newsdigest.relevance import Profile
 
-PROFILE = Profile.from_dict({"terms": {"产教融合": 2, "校企合作": 2, "技能人才": 2, "实训": 1}, "threshold": 4})
-# About 3,000 characters on something else (a city's tourism season), with no profile term.
-FILLER = "暑期以来，古城景区游客络绎不绝，夜游项目和非遗市集吸引了大量外地游客，周边民宿入住率持续走高。" * 60
+PROFILE = Profile.from_dict({"terms": {"产教融合": 2, "校企合作": 2, "技能人才": 2, "实训": 1}, "threshold": 3})
+# About 5,600 characters on something else (a city's tourism season), with no profile term.
+FILLER = "暑期以来，古城景区游客络绎不绝，夜游项目和非遗市集吸引了大量外地游客，周边民宿入住率持续走高。" * 120
+NEWS = FILLER[:1500]  # a news item of typical length
 
 
 def test_a_headline_mention_qualifies() -> None:
@@ -29,15 +30,18 @@ def test_the_same_mentions_in_a_short_news_item_do() -> None:
 
 
 def test_repeated_mentions_saturate() -> None:
-    once = relevance.score(PROFILE, "", "产教融合。")
-    many = relevance.score(PROFILE, "", "产教融合。" * 30)
-    assert once.score == 2.0
+    once = relevance.score(PROFILE, "", NEWS[:-5] + "产教融合。")
+    many = relevance.score(PROFILE, "", NEWS[:-150] + "产教融合。" * 30)
+    assert once.score == 2.0 and not once.relevant
     assert many.score < 2 * once.score  # thirty mentions weigh less than two terms once each
-    assert not many.relevant
+
+
+def test_a_short_brief_counts_its_mention_for_more() -> None:
+    assert relevance.score(PROFILE, "", "市里召开会议，部署推进产教融合工作。").score == 4.0  # twice, at most
 
 
 def test_an_excluded_term_excludes() -> None:
-    profile = Profile.from_dict({"terms": {"产教融合": 2}, "exclude": ["招生广告"]})
+    profile = Profile.from_dict({"terms": {"产教融合": 2}, "exclude": ["招生广告"], "threshold": 3})
     result = relevance.score(profile, "深化产教融合 招生广告", "本校深化产教融合，欢迎报名。")
     assert result.score >= profile.threshold
     assert not result.relevant and result.excluded == ("招生广告",)

@@ -7,8 +7,9 @@ region scope and a threshold. An article's score adds, for every term it contain
 - ``weight × (1 + ½ + ¼ + …)`` for its body mentions: repeated mentions saturate at twice
   the weight, so one word said twenty times does not make an article relevant;
 
-and the body part is scaled by ``min(1, √(REF_CHARS / length))``: a passing mention in a
-long text on another subject counts for less than the same mention in a short news item.
+and the body part is scaled by ``√(REF_CHARS / length)``, at most ``MAX_BOOST``: a passing
+mention in a long text on another subject counts for less than in a typical news item, and a
+mention in a brief of a few sentences for more (it is a larger share of what the brief says).
 The article is relevant when the score reaches the threshold, no exclude term occurs, and,
 with ``only``, one of its regions is in the scope. Everything is deterministic and each
 matched term says where it matched, so a reader can redo the sum.
@@ -28,13 +29,16 @@ from typing import Any
 
 TITLE_POINTS = 3.0  # a title mention counts as much as three body mentions would without saturation
 REF_CHARS = 1500  # a typical news item; longer bodies have their body points scaled down
+MAX_BOOST = 2.0  # shorter ones up, to at most twice (reached at 375 characters)
 SATURATION = 0.5  # each further body mention of a term counts half the previous one
 MAX_MENTIONS = 8  # beyond this the series adds nothing visible
-DEFAULT_THRESHOLD = 4.0
+DEFAULT_THRESHOLD = 3.0
 
 # The default watch vocabulary: 产教融合 and what goes with it (vocational education, skilled
 # work, school–enterprise co-operation) and the regional industrial economy it serves.
-# Core terms weigh 2: one in a title (6 points) qualifies, one in a body (≤ 2) does not.
+# Core terms weigh 2, others 1–1.5; with the threshold of 3, any term in a headline qualifies,
+# and so does one core term in a news item of typical length (up to ~2,700 characters), while
+# one passing mention in a longer text on another subject does not.
 DEFAULT_TERMS: dict[str, float] = {
     "产教融合": 2.0,
     "产教联合体": 2.0,
@@ -75,6 +79,10 @@ DEFAULT_TERMS: dict[str, float] = {
     "实训": 1.0,
     "双师": 1.0,
     "产业工人": 1.0,
+    "技术工人": 1.5,
+    "职工培训": 1.5,
+    "岗前培训": 1.5,
+    "技能提升": 1.5,
     "区域经济": 1.5,
     "产业集群": 1.5,
     "产业链": 1.0,
@@ -237,8 +245,8 @@ def saturate(mentions: int) -> float:
 
 
 def length_factor(chars: int) -> float:
-    """Body points are scaled by √(REF_CHARS/length) past REF_CHARS characters."""
-    return 1.0 if chars <= REF_CHARS else sqrt(REF_CHARS / chars)
+    """Body points are scaled by √(REF_CHARS/length), at most MAX_BOOST."""
+    return min(MAX_BOOST, sqrt(REF_CHARS / max(chars, 1)))
 
 
 def _matches(profile: Profile, title: str, body: str) -> tuple[Match, ...]:
