@@ -3,15 +3,20 @@
 Organisations come from jieba's part-of-speech tags plus suffix rules: a name ends in
 学院/大学/集团/公司/局/厅/委员会/… and starts with a proper noun (a place, an organisation
 or a name: 金华市 + 技师 + 学院, 金川 + 集团) or is one token jieba tags ``nt``
-(大连理工大学). People are tokens tagged ``nr`` that read like a Chinese name (a common
-surname, 2–4 characters) and stand next to a role or a verb of speech (校长刘云斌, 俞科军表示):
-jieba tags many ordinary words ``nr`` (师生, 高水平), so a bare ``nr`` is not enough.
+(大连理工大学). People are name-like tokens (a common surname, 2–4 characters, tagged
+``nr`` or unknown to the dictionary) that stand next to a role or a verb of speech
+(校长刘云斌, 俞科军表示): jieba tags many ordinary words ``nr`` (师生, 高水平), so a bare
+``nr`` is not enough.
 
 Short forms are merged into the full name when the text says so: ``杭州第一技师学院（以下简称
 “杭州一技”）`` or a parenthesised short form right after the name.
 
-``jieba.posseg`` costs about 7× ``jieba.lcut`` (measured on the seeds: ~21k characters/s
-against ~150k), so the pipeline runs it on relevant articles only.
+Why not ``jieba.posseg``: it costs ~8.7× tokenising (measured by scripts/bench_relevance.py on
+the labelled set; ~21k characters/s), which on a week where most articles are relevant (the
+bench's synthetic corpus) took the pipeline from 1.3× to 5.5× ``jieba.lcut``. The tokens are the
+ones tagging computed already (``tag.tokenize`` = ``jieba.lcut``), tagged with jieba's own
+dictionary tags (the table posseg starts from) and looked up only around suffixes and
+name-like tokens; the entity precision on the hand-checked sample is reported by ``make eval``.
 """
 
 from __future__ import annotations
@@ -74,7 +79,9 @@ _GENERIC = frozenset(
 _HEAD_TAGS = frozenset({"ns", "nt", "nz", "nr", "nrt", "nrfg", "j"})
 _BODY_TAGS = _HEAD_TAGS | frozenset({"n", "m", "vn", "an", "b", "nw", "eng", "f"})
 _MAX_PARTS = 6
-_LINKS = frozenset({"旗下", "下属", "所属", "直属", "联合", "携手", "牵头"})  # between two names
+# Words between two names, or before one (链主企业正泰集团): a name never reaches across them.
+_LINKS = frozenset({"旗下", "下属", "所属", "直属", "联合", "携手", "牵头", "企业", "单位", "部门", "机构", "院校"})
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
 _ORDINAL = re.compile(r"^第[一二三四五六七八九十0-9]+$")
 # Fields of study: 工商学院 alone is part of a longer name (宁波工商学院), not a name.
 _DISCIPLINES = frozenset(
@@ -154,56 +161,66 @@ class Entity:
 
 
 @lru_cache(maxsize=1)
-def _posseg() -> Any:
-    """jieba's tagger with the dictionary ``tag`` uses (its user words and every place name),
-    so that the names found do not depend on which stage loaded jieba first."""
+def _dictionary_tags() -> dict[str, str]:
+    """jieba's part-of-speech tags of its dictionary words (the table jieba.posseg starts from)."""
     import jieba.posseg
 
-    tag.tokenize("")  # loads tag's dictionary into jieba (once)
-    return jieba.posseg
+    tag.tokenize("")  # loads tag's dictionary into jieba (once): the same words as the tokens
+    return jieba.posseg.dt.word_tag_tab
+
+
+@lru_cache(maxsize=1 << 16)
+def _pos(word: str) -> str:
+    """A token's tag: a gazetteer place is ``ns`` (jieba tags 大连 as an adverb), a dictionary
+    word has jieba's tag, and a Chinese word the dictionary lacks (found by jieba's HMM: 莱弗特,
+    刘云斌) is taken for a proper name, ``nz``."""
+    if word in tag.gazetteer():
+        return "ns"
+    if found := _dictionary_tags().get(word):
+        return found
+    return "nz" if len(word) >= 2 and _HAN.fullmatch(word) else "x"
 
 
 def _is_suffix(word: str) -> bool:
     return word.endswith(SUFFIXES) and word not in _NOT_SUFFIXES
 
 
-def _part(word: str, flag: str) -> bool:
+def _part(word: str) -> bool:
     """May this token be inside a name? Ordinals yes (第一), other numbers no (首批, 34家)."""
+    flag = _pos(word)
     if flag == "m":
         return bool(_ORDINAL.match(word))
-    if word in _LINKS:
-        return False
-    return flag in _BODY_TAGS
+    return word not in _LINKS and flag in _BODY_TAGS
 
 
-def _org_at(pairs: list[tuple[str, str]], end: int) -> str | None:
+def _org_at(words: list[str], end: int) -> str | None:
     """The organisation whose name ends with token ``end`` (a suffix token), if any."""
     start = end
-    while start > 0 and end - start < _MAX_PARTS and _part(*pairs[start - 1]):
+    while start > 0 and end - start < _MAX_PARTS and _part(words[start - 1]):
         start -= 1
     # The name starts at its first proper noun: 学校/n 与/p 金川/ns 集团 → 金川集团.
-    while start < end and (pairs[start][1] not in _HEAD_TAGS or len(pairs[start][0]) < 2):
+    while start < end and (_pos(words[start]) not in _HEAD_TAGS or len(words[start]) < 2):
         start += 1
-    name = "".join(w for w, _ in pairs[start : end + 1])
+    name = "".join(words[start : end + 1])
     if start == end:  # one token: only a full name jieba knows (大连理工大学, not 工商学院)
-        word, flag = pairs[end]
+        word = words[end]
         generic = word[: -2 if len(word) > 3 else len(word)] in _DISCIPLINES
-        return word if flag == "nt" and len(word) >= 4 and not generic and word not in _GENERIC else None
+        return word if _pos(word) == "nt" and len(word) >= 4 and not generic and word not in _GENERIC else None
     if len(name) > _MAX_CHARS or name in _GENERIC or name.startswith(SUFFIXES):
         return None
-    if name.endswith(("政府", "局", "厅")) and pairs[start][1] != "ns":  # a government body is a place's
+    if name.endswith(("政府", "局", "厅")) and _pos(words[start]) != "ns":  # a government body is a place's
         return None
     return name
 
 
-def _person_at(pairs: list[tuple[str, str]], i: int) -> str | None:
-    word, flag = pairs[i]
-    if not flag.startswith("nr") or not 2 <= len(word) <= 4 or word[0] not in _SURNAMES:
+def _person_at(words: list[str], i: int) -> str | None:
+    word = words[i]
+    if not 2 <= len(word) <= 4 or word[0] not in _SURNAMES:
         return None
-    if word in tag.gazetteer():  # 金昌 is a city before it is a Mr Jin
+    if not _pos(word).startswith(("nr", "nz")):  # a name, or a word the dictionary lacks
         return None
-    before = pairs[i - 1][0] if i else ""
-    after = pairs[i + 1][0] if i + 1 < len(pairs) else ""
+    before = words[i - 1] if i else ""
+    after = words[i + 1] if i + 1 < len(words) else ""
     if before.endswith(_ROLES) or after in _SAYS or after in _ROLES:
         return word
     return None
@@ -221,20 +238,20 @@ def _aliases(text: str, names: set[str]) -> dict[str, str]:
     return out
 
 
-def extract(title: str, body: str) -> tuple[Entity, ...]:
-    """Organisations and people named in the article, most mentioned first."""
+def extract(title: str, body: str, tokens: list[str] | None = None) -> tuple[Entity, ...]:
+    """Organisations and people named in the article, most mentioned first. ``tokens`` are
+    ``tag.tokenize(title + "\n" + body)`` when the caller has them already (tagging does)."""
     text = f"{title}\n{body}"[:MAX_CHARS]
-    places = tag.gazetteer()
-    # jieba tags some places as other words (大连 as an adverb): the gazetteer knows better.
-    pairs = [(p.word, "ns" if p.word in places else p.flag) for p in _posseg().cut(text)]
+    words = tag.tokenize(text) if tokens is None else _within(tokens, len(text))
     orgs: Counter = Counter()
     people: Counter = Counter()
-    for i, (word, _) in enumerate(pairs):
-        if _is_suffix(word) and (name := _org_at(pairs, i)):
+    for i, word in enumerate(words):
+        if _is_suffix(word) and (name := _org_at(words, i)):
             orgs[name] += 1
-        elif name := _person_at(pairs, i):
+        elif name := _person_at(words, i):
             people[name] += 1
-    people_all = Counter({n: sum(w == n for w, _ in pairs) for n in people})  # every mention once named
+    counts = Counter(w for w in words if w in people)
+    people_all = Counter({n: counts[n] for n in people})  # every mention, once the name is known
     aliases = _aliases(text, set(orgs))
     merged: dict[str, list[str]] = {}
     for short, full in aliases.items():
@@ -249,6 +266,17 @@ def extract(title: str, body: str) -> tuple[Entity, ...]:
     found = [Entity(n, ORG, c, tuple(sorted(merged.get(n, [])))) for n, c in orgs.items() if c > 0]
     found += [Entity(n, PERSON, c) for n, c in people_all.items() if n not in orgs]
     return tuple(sorted(found, key=lambda e: (-e.mentions, e.kind, e.name)))
+
+
+def _within(tokens: list[str], chars: int) -> list[str]:
+    """The tokens that cover the first ``chars`` characters."""
+    out, seen = [], 0
+    for t in tokens:
+        if seen >= chars:
+            break
+        out.append(t)
+        seen += len(t)
+    return out
 
 
 def named(article: Any) -> tuple[Entity, ...]:

@@ -145,6 +145,7 @@ class TagResult:
     topics: tuple[str, ...]
     keywords: tuple[str, ...]
     weights: dict[str, float]  # keyword → weight, reused by the summary
+    tokens: tuple[str, ...] = ()  # tokenize(title + "\n" + text), reused for entities
 
 
 # A place name followed by these names a street or a company, not the city (北海街道, 金川集团).
@@ -378,4 +379,5 @@ def tag(title: str, text: str, taxonomy: tuple[Topic, ...], count: int = 8) -> T
         topics=topics(text, title, taxonomy),
         keywords=tuple(list(weights)[:count]),
         weights=weights,
+        tokens=(*title_tokens, "\n", *body_tokens),
     )
