@@ -97,3 +97,22 @@ def test_an_old_database_gains_the_relevance_columns(tmp_path) -> None:
     assert "relevance" not in {c["name"] for c in inspect(engine).get_columns("articles")}
     store.migrate(engine)
     assert {"relevance", "relevance_detail", "entities"} <= {c["name"] for c in inspect(engine).get_columns("articles")}
+
+
+def test_a_region_scope_ranks_in_scope_stories_first_and_only_filters(cfg, engine, state) -> None:
+    seen = W23 + timedelta(hours=2)
+    home = article_row(0, seen, title="杭州：学校推进产教融合")  # tagged 浙江 杭州
+    away = article_row(4, seen, title="青岛：产教融合与校企合作双推进", body="产教融合。校企合作。技能人才。")
+    add_rows(engine, [home, away])
+
+    def digest_with(profile: dict) -> str:
+        sections = {**cfg.sections, "profile": {**cfg.profile, **profile}}
+        return digest.build(
+            config.Config(cfg.base_dir, state, sections, cfg.topics, cfg.sources), engine, "2025-W23"
+        ).text
+
+    unscoped = digest_with({})
+    assert unscoped.index(away["title"]) < unscoped.index(home["title"])  # the higher score first
+    scoped = digest_with({"regions": ["浙江省"]})
+    assert scoped.index(home["title"]) < scoped.index(away["title"])  # in scope first
+    assert away["title"] not in digest_with({"regions": ["浙江"], "only": True})
