@@ -47,10 +47,11 @@ def feed_body(base: str, f: int, items: int) -> bytes:
 
 
 def run(cfg: config.Config, with_pipeline: bool) -> tuple[float, int, int]:
+    engine = store.connect(cfg.store_url)
     start = time.perf_counter()
-    docs, rejected = sources.collect(cfg)
+    docs, rejected = sources.collect(cfg, engine)
     if with_pipeline:
-        pipeline.ingest(store.connect(cfg.store_url), pipeline.Settings.from_config(cfg), docs, rejected)
+        pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
     return time.perf_counter() - start, len(docs), len(rejected)
 
 

@@ -25,7 +25,7 @@ WIDTHS = (375, 640)
 def seeds_digest(state: Path) -> Path:
     cfg = config.load(ROOT / "newsdigest.toml", state, env={})
     engine = store.connect(cfg.store_url)
-    docs, rejected = sources.collect(cfg, None)
+    docs, rejected = sources.collect(cfg, engine)
     pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
     return digest.build(cfg, engine, None).html_path
 

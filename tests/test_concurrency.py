@@ -64,6 +64,6 @@ def test_two_ingests_of_one_folder_started_together_store_each_article_once(stor
     # One ingest alone, into a fresh SQLite database, gives the same stories.
     alone_cfg = config.load(ROOT / "newsdigest.toml", tmp_path / "alone", env={})
     alone = store.connect(alone_cfg.store_url)
-    docs, rejected = sources.collect(alone_cfg, [str(folder)])
+    docs, rejected = sources.collect(alone_cfg, alone, [str(folder)])
     pipeline.ingest(alone, pipeline.Settings.from_config(alone_cfg), docs, rejected)
     assert _stories(engine) == _stories(alone)

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from conftest import DATA, SEEDS
 
-from newsdigest import dedupe, pipeline, store
+from newsdigest import dedupe, pipeline, store, stories
 from newsdigest.models import Document, StoredArticle
 from newsdigest.store import story_index
 
@@ -165,7 +165,7 @@ def test_origin_is_the_earliest_published_even_when_ingested_later(cfg, engine) 
         ],
         seen=DAY + timedelta(hours=1),
     )
-    [story] = dedupe.group_stories(store.load_articles(engine))
+    [story] = stories.group_stories(store.load_articles(engine))
     assert story.origin.origin == "drop/orig.txt"
     assert story.count == 3
     assert story.also == ("www.jhnews.com.cn", "jhrb.jhnews.com.cn")
@@ -224,8 +224,8 @@ def test_group_stories_single_article_has_no_carried_by() -> None:
         story="x",
         url="https://news.example.cn/a/1.html",
     )
-    [story] = dedupe.group_stories([art])
-    assert story.carried_by == "" and story.count == 1 and dedupe.outlet(art) == "news.example.cn"
+    [story] = stories.group_stories([art])
+    assert story.carried_by == "" and story.count == 1 and stories.outlet(art) == "news.example.cn"
 
 
 def test_index_finds_every_entry_sharing_a_band_key() -> None:
@@ -246,3 +246,26 @@ def test_minhash_of_a_known_text_is_unchanged() -> None:
     dedupe's seed) must not move with a library upgrade. pyproject's numpy pin points here."""
     signature = dedupe.minhash(dedupe.shingle_hashes("产教融合推动区域经济发展", 5), 4)
     assert signature.tolist() == [1335484483, 246298353, 707737478, 544570057]
+
+
+def test_an_article_with_no_source_and_no_web_address_has_the_unknown_outlet_everywhere() -> None:
+    known = StoredArticle(
+        id="a",
+        origin="drop/a.txt",
+        part=0,
+        title="t",
+        body=("b",),
+        published=None,
+        first_seen=DAY,
+        source="新华网",
+        authors=(),
+        regions=(),
+        topics=(),
+        keywords=(),
+        summary="",
+        story="a",
+    )
+    unknown = StoredArticle(**{**known.__dict__, "id": "b", "origin": "drop/b.txt", "source": None})
+    [story] = stories.group_stories([known, unknown])
+    assert stories.outlet(unknown) == stories.UNKNOWN_OUTLET == "来源不详"
+    assert story.also == () and story.carried_by == ""  # only named outlets are listed

@@ -195,7 +195,7 @@ def test_an_empty_week_still_renders(cfg, engine):
 
 
 def test_seeds_digest(cfg, engine):
-    docs, rejected = sources.collect(cfg, [str(SEEDS)])
+    docs, rejected = sources.collect(cfg, engine, [str(SEEDS)])
     pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
     result = digest.build(cfg, engine, None)
     assert result.articles == len(store.load_articles(engine)) and result.stories >= 1

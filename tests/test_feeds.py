@@ -11,7 +11,7 @@ import feedparser
 import pytest
 from httpserver import LocalServer, Route
 
-from newsdigest import feeds
+from newsdigest import collection, feeds
 from newsdigest.config import Source
 from newsdigest.fetch import Fetcher, FetchSettings
 from newsdigest.store import fetchstate
@@ -37,8 +37,8 @@ def fetcher():
         yield f
 
 
-def _collect(cfg, engine, fetcher, *sources: Source) -> feeds.Collected:
-    return feeds.collect_sources(cfg, list(sources), engine, fetcher)
+def _collect(cfg, engine, fetcher, *sources: Source) -> collection.Collected:
+    return collection.collect(FAST, list(sources), engine, fetcher)
 
 
 def _feed(server, rel: str, **kw) -> Source:
@@ -156,7 +156,7 @@ def test_html_page_served_as_feed_is_rejected(fetcher, cfg, engine):
 
 
 def test_item_html_is_never_passed_on_as_html():
-    text = feeds.html_to_text(
+    text = feeds.fragment_text(
         "<p>第一段<script>alert(1)</script>文字</p><p>第二\n段 &amp; <b>粗</b></p><img src=x onerror=y>"
     )
     assert text == "第一段文字\n\n第二段 & 粗"

@@ -9,7 +9,7 @@ from newsdigest import pipeline, sources, store
 
 
 def _ingest(cfg, engine, paths):
-    docs, rejected = sources.collect(cfg, [str(p) for p in paths])
+    docs, rejected = sources.collect(cfg, engine, [str(p) for p in paths])
     return pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
 
 

@@ -27,7 +27,7 @@ def stored(tmp_path_factory):
     state = tmp_path_factory.mktemp("seeds-state")
     cfg = config.load(ROOT / "newsdigest.toml", state, env={})
     engine = store.connect(cfg.store_url)
-    docs, rejected = sources.collect(cfg, [str(SEEDS)])
+    docs, rejected = sources.collect(cfg, engine, [str(SEEDS)])
     pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
     return store.load_articles(engine)
 

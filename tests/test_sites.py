@@ -16,9 +16,10 @@ import pytest
 from fakesite import COLUMNS, DISALLOWED, TODAY, FakeSite
 from httpserver import LocalServer, Route
 
-from newsdigest import crawl, feeds, listpage, pipeline, store
+from newsdigest import collection, crawl, listpage, pipeline, store
 from newsdigest.config import Source
 from newsdigest.fetch import Fetcher, FetchSettings
+from newsdigest.store import fetchstate
 
 FAST = FetchSettings(timeout=10, per_host_delay=0, retries=1, backoff=0.01, concurrency=8)
 
@@ -35,7 +36,7 @@ def _paths(server: LocalServer) -> list[str]:
     return [p for p, _ in server.log]
 
 
-def _run(cfg, engine, *sources: Source) -> feeds.Collected:
+def _run(cfg, engine, *sources: Source) -> collection.Collected:
     with Fetcher(FAST) as fetcher:
         return crawl.collect_sources(cfg, list(sources), engine, fetcher)
 
@@ -194,7 +195,7 @@ def test_health_report_and_run_summary_cover_site_and_sitemap_sources(site, cfg,
         Source(kind="sitemap", name="news", url=server.url("/news_sitemap.xml")),
     ]
     _run(cfg, engine, *sources)
-    rows = {r["name"]: r for r in feeds.health_report(cfg, engine)}
+    rows = {r["name"]: r for r in fetchstate.health_report(engine, cfg.sources)}
     assert rows["工作动态"]["kind"] == "site" and rows["工作动态"]["items_new"] == 20
     assert rows["news"]["kind"] == "sitemap" and rows["news"]["last_status"] == "ok"
     text = summary_markdown("Ingest run", {"sources": list(rows.values())})
@@ -219,7 +220,7 @@ def test_a_page_with_no_article_list_is_a_one_line_source_error(site, cfg, engin
     got = _run(cfg, engine, Source(kind="site", name="empty", url=server.url("/empty.html")))
     assert got.health[0].status == "error"
     assert got.health[0].error == "no list of article links found on the page"
-    rows = {r["name"]: r for r in feeds.health_report(cfg, engine)}
+    rows = {r["name"]: r for r in fetchstate.health_report(engine, cfg.sources)}
     assert rows["empty"]["kind"] == "site" and rows["empty"]["last_status"] == "error"
     feed = _run(cfg, engine, Source(kind="site", name="feed", url=server.url("/rss.xml")))
     assert feed.health[0].error == 'no list of article links found on the page (it serves a feed: use kind = "feed")'

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from httpserver import LocalServer, Route
 
-from newsdigest import config, feeds, pipeline, sources, store
+from newsdigest import collection, config, pipeline, sources, store
+from newsdigest.fetch import FetchSettings
+from newsdigest.store import fetchstate
 
 DATA = Path(__file__).parent / "data"
 PAGES = sorted((DATA / "html" / "cwced" / "original").glob("*.html"))[:3]
@@ -125,7 +127,7 @@ enabled = false
 def test_two_runs_first_fetches_everything_second_gets_304(server, tmp_path):
     cfg = config.load(_config_file(tmp_path, server.base), tmp_path / "state", env={})
     engine = store.connect(cfg.store_url)
-    docs, rejected = sources.collect(cfg)
+    docs, rejected = sources.collect(cfg, engine)
     reasons = {r.origin: r.reason for r in rejected}
     assert reasons == {
         f"{server.base}/a/missing.html": "article page: HTTP 404 Not Found",
@@ -142,7 +144,7 @@ def test_two_runs_first_fetches_everything_second_gets_304(server, tmp_path):
     assert report.articles_new >= 20
     assert not server.requests("/never.xml")
 
-    health = {h["name"]: h for h in feeds.health_report(cfg, engine)}
+    health = {h["name"]: h for h in fetchstate.health_report(engine, cfg.sources)}
     news = health["news"]
     assert (news["last_status"], news["items_seen"], news["items_new"], news["items_rejected"]) == ("ok", 4, 4, 1)
     assert news["rejects"] == [
@@ -151,7 +153,7 @@ def test_two_runs_first_fetches_everything_second_gets_304(server, tmp_path):
     assert health["dead"]["last_status"] == "error" and health["dead"]["last_success"] is None
     assert health["switched off"]["last_status"] == "never run" and health["switched off"]["enabled"] is False
 
-    docs2, rejected2 = sources.collect(cfg)
+    docs2, rejected2 = sources.collect(cfg, engine)
     assert docs2 == []
     assert {r.origin for r in rejected2} == {f"{server.base}/dead.xml", f"{server.base}/html-as-feed.xml"}
     assert server.requests("/news.xml")[-1]["If-None-Match"] == '"n1"'
@@ -160,7 +162,7 @@ def test_two_runs_first_fetches_everything_second_gets_304(server, tmp_path):
     assert len(server.requests("/a/1.html")) == 1  # no page fetched twice
     again = pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs2, [])
     assert again.articles_new == 0
-    health = {h["name"]: h for h in feeds.health_report(cfg, engine)}
+    health = {h["name"]: h for h in fetchstate.health_report(engine, cfg.sources)}
     assert health["news"]["last_status"] == "not_modified" and health["news"]["items_new"] == 0
     assert health["news"]["total_new"] == 4
 
@@ -172,9 +174,9 @@ def test_changed_feed_only_new_items_are_taken(tmp_path):
         body = _rss(srv.base, ["/x/1", "/x/2"])
         route = srv.add("/f.xml", body=body)
         source = config.Source("feed", "f", url=route)
-        first = feeds.collect_sources(cfg, [source], engine)
+        first = collection.collect(FetchSettings.from_mapping(cfg.sections.get("fetch")), [source], engine)
         srv.routes["/f.xml"].body = _rss(srv.base, ["/x/1", "/x/2", "/x/3"])
-        second = feeds.collect_sources(cfg, [source], engine)
+        second = collection.collect(FetchSettings.from_mapping(cfg.sections.get("fetch")), [source], engine)
     assert len(first.documents) == 2
     assert [d.url for d in second.documents] == [f"{srv.base}/x/3"]
     assert second.health[0].seen == 3 and second.health[0].new == 1

@@ -22,7 +22,7 @@ def on_store(store_url, state):
 
 
 def _ingest(cfg, engine, *paths):
-    docs, rejected = sources.collect(cfg, [str(p) for p in paths])
+    docs, rejected = sources.collect(cfg, engine, [str(p) for p in paths])
     return pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
 
 

@@ -128,8 +128,8 @@ def ingest(
     from newsdigest import pipeline, sources
 
     cfg = ctx.obj.load()
-    docs, rejected = sources.collect(cfg, inputs or None)
     engine = _engine(cfg)
+    docs, rejected = sources.collect(cfg, engine, inputs or None)
     with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
         task = progress.add_task("ingesting", total=len(docs))
         report = pipeline.ingest(
@@ -145,10 +145,10 @@ def sources_cmd(
     """Health of feed and page sources: last success, last error, items seen/new/rejected."""
     from rich.table import Table
 
-    from newsdigest import feeds
+    from newsdigest.store import fetchstate
 
     cfg = ctx.obj.load()
-    rows = feeds.health_report(cfg, _engine(cfg))
+    rows = fetchstate.health_report(_engine(cfg), cfg.sources)
     if format is Format.json:
         out.print_json(json.dumps({"sources": rows}, ensure_ascii=False, default=str))
         return
@@ -273,15 +273,15 @@ def articles(
     # The table shows one line per story (JSON lists every document, duplicates included).
     from rich.table import Table
 
-    from newsdigest import dedupe
+    from newsdigest import stories
 
     table = Table("published", "title", "source", "regions", "relevance", "also carried by", "story")
-    for story in dedupe.group_stories([a for a, _ in items]):
+    for story in stories.group_stories([a for a, _ in items]):
         a = story.origin
         table.add_row(
             str(a.published or "–"),
             a.title[:40],
-            dedupe.outlet(a) or "–",
+            stories.outlet(a),
             " ".join(a.regions),
             f"{score[a.id]:g}",
             story.carried_by or "–",

@@ -27,8 +27,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 
 from newsdigest import decode, listpage, sitemaps, store
+from newsdigest.collection import Collected
 from newsdigest.config import Config, Source
-from newsdigest.feeds import Collected, canonical_link, sniff
+from newsdigest.feeds import canonical_link, item_key, sniff
 from newsdigest.fetch import PAGE_ACCEPT, Fetched, Fetcher, FetchSettings, Request, Validators
 from newsdigest.models import Document
 from newsdigest.store import fetchstate
@@ -53,7 +54,7 @@ class Target:
 
     @property
     def key(self) -> str:
-        return fetchstate.item_key("link", self.origin)
+        return item_key("link", self.origin)
 
 
 @dataclass

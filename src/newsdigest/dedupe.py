@@ -1,4 +1,4 @@
-"""Near-duplicate detection: fingerprints of cleaned text, story matching, story grouping.
+"""Near-duplicate detection: fingerprints of cleaned text, and matching them to stories.
 
 Every article gets two fingerprints of its cleaned body: an exact hash, and a MinHash
 signature over character n-gram shingles (5-grams: Chinese has no spaces, and a 5-gram
@@ -12,7 +12,8 @@ datasketch 2.0. Signatures are stored, so the hash family is fixed by ``_SEED`` 
 recorded in ``scheme``: signatures of another scheme are never compared.
 
 Matching is pure: ``match`` takes the batch and an ``Index`` of stored entries (the
-I/O edge, ``store.stories``, keeps that index in step with the database).
+I/O edge, ``store.story_index``, keeps that index in step with the database). Grouping
+stored articles into stories for display is ``stories``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from newsdigest.models import Fingerprint, StoredArticle
+from newsdigest.models import Fingerprint
 
 _SEED = 20250601  # fixes the hash family: changing it invalidates stored signatures
 _CONTENT = re.compile(r"[^\W_]+")
@@ -91,22 +92,6 @@ class Entry:
     signature: bytes
     keys: tuple[int, ...]
     order: int = 0  # ingestion order: ties on ``day`` go to the earlier one
-
-
-@dataclass(frozen=True)
-class Story:
-    """One story as the digest shows it: the origin article and who else carried it."""
-
-    id: str
-    origin: StoredArticle
-    members: tuple[StoredArticle, ...]  # origin first, then by date
-    also: tuple[str, ...]  # outlets other than the origin's, in order of appearance
-    count: int  # number of articles in the story (origin included)
-
-    @property
-    def carried_by(self) -> str:
-        """``"outlet, outlet (N)"`` with N the other articles, or "" for a single article."""
-        return f"{', '.join(self.also)} ({self.count - 1})" if self.count > 1 and self.also else ""
 
 
 # ---- fingerprints -------------------------------------------------------------------
@@ -288,37 +273,3 @@ def match(items: list[Item], stored: Index | Iterable[Entry], settings: Settings
         batch.add(entry)
         out[item.article_id] = entry
     return [out[item.article_id] for item in items]
-
-
-# ---- stories for the digest ---------------------------------------------------------
-
-
-def outlet(article: StoredArticle) -> str | None:
-    """Who carried the article: its source outlet, else the web site it came from."""
-    if article.source:
-        return article.source
-    match_host = re.match(r"https?://([^/]+)", article.url or "")
-    return match_host.group(1) if match_host else None
-
-
-def _origin_key(article: StoredArticle) -> tuple:
-    return (article.published or article.first_seen.date(), article.first_seen, article.origin, article.part)
-
-
-def group_stories(articles: list[StoredArticle]) -> list[Story]:
-    """One Story per story id among ``articles``, oldest origin first.
-
-    The origin is the earliest published member (first seen when undated) among the
-    articles given: a digest of one week sees only that week's members of a story.
-    """
-    groups: dict[str, list[StoredArticle]] = {}
-    for article in articles:
-        groups.setdefault(article.story, []).append(article)
-    stories = []
-    for story_id, members in groups.items():
-        ordered = tuple(sorted(members, key=_origin_key))
-        home = outlet(ordered[0])
-        others = (outlet(a) for a in ordered[1:])
-        also = tuple(dict.fromkeys(o for o in others if o and o != home))
-        stories.append(Story(story_id, ordered[0], ordered, also, len(ordered)))
-    return sorted(stories, key=lambda s: _origin_key(s.origin))

@@ -25,14 +25,12 @@ from zoneinfo import ZoneInfo
 
 import css_inline
 import jinja2
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from newsdigest import entities, relevance, selection, store
 from newsdigest.config import Config
-from newsdigest.dedupe import Story, group_stories
-from newsdigest.models import RemovedKind, StoredArticle
-from newsdigest.store.schema import articles as articles_table
-from newsdigest.store.schema import documents
+from newsdigest.models import RemovedKind, StoredArticle, StoredDocument
+from newsdigest.stories import Story, group_stories, outlet
 
 
 def _templates_folder() -> Path:
@@ -143,7 +141,7 @@ class _Week:
     previous: list[StoredArticle]
     earlier_stories: set[str] = field(default_factory=set)
     doc_source: dict[str, str | None] = field(default_factory=dict)  # article id → configured source
-    documents: list[Any] = field(default_factory=list)
+    documents: list[StoredDocument] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -200,14 +198,6 @@ def safe_url(url: str | None) -> str | None:
 
 def _link(a: StoredArticle) -> str | None:
     return safe_url(a.url) or safe_url(a.origin)
-
-
-def outlet(a: StoredArticle) -> str:
-    """The outlet that carried an article: its stated source, else the link's host."""
-    if a.source:
-        return a.source
-    link = _link(a)
-    return urlsplit(link).hostname or "来源不详" if link else "来源不详"
 
 
 def _story_day(a: StoredArticle, zone: ZoneInfo) -> date:
@@ -349,34 +339,18 @@ def coverage(week: _Week, stories: list[Story], off: set[str] = frozenset()) -> 
 
 
 def _read_week(engine: Engine, label: str, start: datetime, end: datetime) -> _Week:
-    week = _Week(
+    got = store.load_week(engine, start, end)
+    return _Week(
         label,
         start,
         end,
-        store.load_articles(engine, start, end),
-        store.load_articles(engine, start - timedelta(days=7), start),
+        got.articles,
+        got.previous,
+        got.earlier_stories,
+        got.doc_source,
+        got.documents,
+        got.rejects,
     )
-    story_ids = sorted({a.story for a in week.articles})
-    with engine.connect() as conn:
-        if story_ids:
-            q = select(articles_table.c.id).where(
-                articles_table.c.id.in_(story_ids), articles_table.c.first_seen < start
-            )
-            week.earlier_stories = set(conn.scalars(q))
-        q2 = (
-            select(articles_table.c.id, documents.c.source)
-            .join(documents, documents.c.id == articles_table.c.document_id)
-            .where(articles_table.c.first_seen >= start, articles_table.c.first_seen < end)
-        )
-        week.doc_source = {r.id: r.source for r in conn.execute(q2)}
-        q3 = (
-            select(documents.c.origin, documents.c.source, documents.c.status)
-            .where(documents.c.first_seen >= start, documents.c.first_seen < end)
-            .order_by(documents.c.origin)
-        )
-        week.documents = list(conn.execute(q3))
-    week.rejects = sorted(store.load_rejects(engine, start, end), key=lambda r: (r["origin"], r["reason"]))
-    return week
 
 
 # ---------------------------------------------------------------- rendering

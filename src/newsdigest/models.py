@@ -193,3 +193,24 @@ class StoredArticle:
     def removed_counts(self) -> dict[str, int]:
         """Removed blocks by kind."""
         return dict(Counter(r.kind for r in self.removed))
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A stored input document: where from, its configured source, ``ok`` or ``rejected``."""
+
+    origin: str
+    source: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class StoredWeek:
+    """What the store holds for one week of the digest (``store.load_week``)."""
+
+    articles: list[StoredArticle]  # first seen in the week, oldest first
+    previous: list[StoredArticle]  # first seen in the week before
+    earlier_stories: set[str]  # stories of this week whose origin was seen before it
+    doc_source: dict[str, str | None]  # article id → its document's configured source
+    documents: list[StoredDocument]  # documents first seen in the week, by origin
+    rejects: list[dict]  # inputs rejected in the week, by origin and reason

@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from newsdigest import feeds, store
+from sqlalchemy import Engine
+
+from newsdigest import collection
 from newsdigest.config import Config, Source
+from newsdigest.fetch import FetchSettings
 from newsdigest.models import Document, Rejected
 
 # Documents we know how to read; anything else in a drop folder is skipped quietly
@@ -72,12 +75,14 @@ def _is_url(text: str) -> bool:
     return text.startswith(("http://", "https://"))
 
 
-def collect(config: Config, only: list[str] | None = None) -> tuple[list[Document], list[Rejected]]:
-    """Documents from the given paths/URLs, or else from every enabled configured source."""
+def collect(config: Config, engine: Engine, only: list[str] | None = None) -> tuple[list[Document], list[Rejected]]:
+    """Documents from the given paths/URLs, or else from every enabled configured source.
+    ``engine`` holds the fetch state of network sources (validators, seen items, health)."""
+    fetch = FetchSettings.from_mapping(config.sections.get("fetch"))
     if only:
         docs, rejected = read_paths([Path(p) for p in only if not _is_url(p)])
         if urls := [p for p in only if _is_url(p)]:
-            got = feeds.collect_urls(config, urls, store.connect(config.store_url))
+            got = collection.collect_urls(fetch, urls, engine)
             docs, rejected = docs + got.documents, rejected + got.rejected
         return docs, rejected
     docs: list[Document] = []
@@ -89,11 +94,11 @@ def collect(config: Config, only: list[str] | None = None) -> tuple[list[Documen
             rejected += bad
     # Feeds and pages are fetched together, so hosts are visited concurrently and politely.
     if network := [s for s in config.sources if s.enabled and s.kind in ("feed", "page")]:
-        fetched = feeds.collect_sources(config, network, store.connect(config.store_url))
+        fetched = collection.collect(fetch, network, engine)
         docs, rejected = docs + fetched.documents, rejected + fetched.rejected
     if sites := [s for s in config.sources if s.enabled and s.kind in ("site", "sitemap")]:
         from newsdigest import crawl
 
-        got = crawl.collect_sources(config, sites, store.connect(config.store_url))
+        got = crawl.collect_sources(config, sites, engine)
         docs, rejected = docs + got.documents, rejected + got.rejected
     return docs, rejected

@@ -8,10 +8,11 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from newsdigest import feeds, pipeline, sources, store
+from newsdigest import pipeline, sources, store
 from newsdigest.config import Config
 from newsdigest.flows.common import load_config, summary_markdown
 from newsdigest.models import Document, Rejected
+from newsdigest.store import fetchstate
 from newsdigest.store.story_index import StoryIndex
 
 # One task run costs ~6 ms; batching 100 documents per task keeps orchestration
@@ -21,7 +22,7 @@ BATCH = 100
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def collect(config: Config, only: list[str] | None) -> tuple[list[Document], list[Rejected]]:
-    return sources.collect(config, only)
+    return sources.collect(config, store.connect(config.store_url), only)
 
 
 @task(cache_policy=NO_CACHE)
@@ -53,7 +54,7 @@ def ingest_flow(config_file: str | None = None, state_dir: str | None = None, pa
     for future in futures:  # saved in order, so stories are assigned deterministically
         report.merge(save_batch(config, future.result(), seen, index))
     summary = report.as_dict()
-    summary["sources"] = feeds.health_report(config, engine)
+    summary["sources"] = fetchstate.health_report(engine, config.sources)
     store.record_run(engine, "ingest", started, summary)
     create_markdown_artifact(
         summary_markdown("Ingest run", summary), key="ingest-summary", description="What the ingest run did"

@@ -12,14 +12,14 @@ import json
 import os
 import pkgutil
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, insert, select
 from sqlalchemy.engine import make_url
 
-from newsdigest.models import Rejected, StoredArticle
+from newsdigest.models import Rejected, StoredArticle, StoredDocument, StoredWeek
 from newsdigest.store import locks, migrations, schema
 from newsdigest.store.chunks import chunks
 from newsdigest.store.rows import from_row, to_row
@@ -168,3 +168,30 @@ def record_run(engine: Engine, kind: str, started: datetime, summary: dict[str, 
                 kind=kind, started=started, finished=now(), summary=json.dumps(summary, ensure_ascii=False, default=str)
             )
         )
+
+
+def load_week(engine: Engine, start: datetime, end: datetime) -> StoredWeek:
+    """Everything the digest reads for the week [start, end)."""
+    week = load_articles(engine, start, end)
+    with engine.connect() as conn:
+        earlier: set[str] = set()
+        for chunk in chunks(sorted({a.story for a in week})):
+            query = select(articles.c.id).where(articles.c.id.in_(chunk), articles.c.first_seen < start)
+            earlier.update(conn.scalars(query))
+        in_week = (articles.c.first_seen >= start, articles.c.first_seen < end)
+        joined = select(articles.c.id, documents.c.source).join(documents, documents.c.id == articles.c.document_id)
+        doc_source = {r.id: r.source for r in conn.execute(joined.where(*in_week))}
+        docs = (
+            select(documents.c.origin, documents.c.source, documents.c.status)
+            .where(documents.c.first_seen >= start, documents.c.first_seen < end)
+            .order_by(documents.c.origin)
+        )
+        stored_docs = [StoredDocument(r.origin, r.source, r.status) for r in conn.execute(docs)]
+    return StoredWeek(
+        articles=week,
+        previous=load_articles(engine, start - timedelta(days=7), start),
+        earlier_stories=earlier,
+        doc_source=doc_source,
+        documents=stored_docs,
+        rejects=sorted(load_rejects(engine, start, end), key=lambda r: (r["origin"], r["reason"])),
+    )

@@ -6,7 +6,6 @@ in tables created by migration ``m0002_fetch``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, Text, insert, select, update
 
 from newsdigest.fetch import Validators
-from newsdigest.models import Rejected
+from newsdigest.models import Rejected, Source
 from newsdigest.store.chunks import chunks
 
 metadata = MetaData()
@@ -80,10 +79,6 @@ class Health:
         item = Rejected(origin, reason)
         self.rejects.append(item)
         return item
-
-
-def item_key(kind: str, value: str) -> str:
-    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
 
 
 def get_validators(engine: Engine, urls: Iterable[str]) -> dict[str, Validators]:
@@ -171,3 +166,34 @@ def load_health(engine: Engine) -> list[dict[str, Any]]:
             item[key] = item[key].isoformat(timespec="seconds") if item[key] else None
         out.append(item)
     return out
+
+
+def health_report(engine: Engine, sources: Iterable[Source]) -> list[dict[str, Any]]:
+    """Health of every configured network source (never run ones too, by name), then of
+    ad-hoc URLs: ``load_health`` with the configuration's view of which sources exist."""
+    stored = {h["name"]: h for h in load_health(engine)}
+    out = []
+    for s in sources:
+        if s.kind == "folder":
+            continue
+        row = stored.pop(s.name, None) or _never_run(s)
+        out.append({**row, "enabled": s.enabled})
+    return out + [{**row, "enabled": None} for row in stored.values()]
+
+
+def _never_run(s: Source) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "kind": s.kind,
+        "location": s.location,
+        "last_run": None,
+        "last_success": None,
+        "last_status": "never run",
+        "last_error": None,
+        "bozo": None,
+        "items_seen": 0,
+        "items_new": 0,
+        "items_rejected": 0,
+        "total_new": 0,
+        "rejects": [],
+    }
