@@ -11,7 +11,7 @@ from digest_samples import add_rows, article_row, monday
 from sqlalchemy import inspect, text
 
 from newsdigest import config, digest, pipeline, relevance, selection, sources, store
-from newsdigest.dedupe import group_stories
+from newsdigest.stories import group_stories
 
 GMAIL_CLIP = 102 * 1024
 W23 = monday(date(2025, 6, 2))

@@ -311,11 +311,11 @@ def entities_cmd(
 ) -> None:
     """Who is in the news: organisations and people named in the relevant stories, by how
     many stories name them."""
-    from newsdigest import dedupe, entities, relevance, selection
+    from newsdigest import entities, relevance, selection, stories
 
     cfg = ctx.obj.load()
     judge = relevance.judge(relevance.Profile.from_dict(cfg.profile))
-    kept, _ = selection.split(dedupe.group_stories(_stored_articles(cfg, week)), judge)
+    kept, _ = selection.split(stories.group_stories(_stored_articles(cfg, week)), judge)
     rows = selection.tally(kept, entities.named)
     if format is Format.json:
         found = [{"name": w.name, "kind": w.kind, "stories": w.count, "titles": list(w.stories)} for w in rows]

@@ -1,6 +1,6 @@
 """What the digest holds: the relevant stories, in rank order, and who is in them.
 
-Plain functions over stories (``dedupe.Story``) and two lookups the caller passes in: the
+Plain functions over stories (``stories.Story``) and two lookups the caller passes in: the
 relevance of an article (stored, or scored again under the current profile) and its
 entities. A story is relevant when one of its articles is; its relevance is its best
 article's. Stories rank by points a reader can redo:
@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from newsdigest.dedupe import Story
 from newsdigest.entities import ORG, Entity
 from newsdigest.models import StoredArticle
 from newsdigest.relevance import Relevance
+from newsdigest.stories import Story
 
 COVERAGE_POINTS = 3.0  # each further outlet that carried the story
 DAY_POINTS = 0.5  # each day the story is older than the week's newest
