@@ -48,7 +48,7 @@ def test_five_hundred_general_articles_and_twenty_relevant_ones(cfg, engine) -> 
 
 
 def test_the_seeds_all_stay_with_their_schools_and_companies_in_the_entity_table(cfg, engine) -> None:
-    docs, rejected = sources.collect(cfg, [str(SEEDS)])
+    docs, rejected = sources.collect(cfg, engine, [str(SEEDS)])
     pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
     stored = store.load_articles(engine)
     assert len(stored) == 8 and all(a.relevance.relevant for a in stored)
@@ -78,7 +78,7 @@ def test_stories_rank_by_relevance_then_coverage_then_recency(cfg, engine) -> No
 
 
 def test_a_changed_profile_rescores_stored_articles(cfg, engine, state) -> None:
-    docs, rejected = sources.collect(cfg, [str(SEEDS)])
+    docs, rejected = sources.collect(cfg, engine, [str(SEEDS)])
     pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
     narrow = {**cfg.sections, "profile": {"terms": {"曹桥街道": 2}}}
     other = config.Config(cfg.base_dir, state, narrow, cfg.topics, cfg.sources)
