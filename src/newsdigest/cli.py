@@ -27,8 +27,13 @@ from newsdigest import config as config_mod
 if TYPE_CHECKING:
     from newsdigest import pipeline
 
+# Whether the user chose Prefect's log level (then -v and serve leave it alone).
+_PREFECT_LEVEL_CHOSEN = "PREFECT_LOGGING_LEVEL" in os.environ
 # Quiet, offline Prefect unless the user asked otherwise.
 for _key, _value in {
+    # Prefect forwards the project's own log records (newsdigest.*) to the API.
+    "PREFECT_LOGGING_EXTRA_LOGGERS": "newsdigest",
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     # Prefect logs a failing task's traceback at ERROR; the CLI reports failures
@@ -94,8 +99,22 @@ def main_options(
         Path | None,
         typer.Option("--config", envvar="NEWSDIGEST_CONFIG", help="Configuration file (default ./newsdigest.toml)."),
     ] = None,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="Log what happens (-v: INFO, -vv: DEBUG) on stderr.")
+    ] = 0,
 ) -> None:
+    from newsdigest import logs
+
+    logs.configure(verbose)
+    if verbose:
+        prefect_level("INFO" if verbose == 1 else "DEBUG")
     ctx.obj = Context(config, state)
+
+
+def prefect_level(level: str) -> None:
+    """Prefect's log level, unless the user chose one (before Prefect is imported)."""
+    if not _PREFECT_LEVEL_CHOSEN:
+        os.environ["PREFECT_LOGGING_LEVEL"] = level
 
 
 def _engine(cfg: config_mod.Config) -> Any:
@@ -207,16 +226,20 @@ def run(
     from newsdigest import reaper
 
     reaper.watch()  # the temporary Prefect server dies with us, even on kill -9
+    from newsdigest import logs
     from newsdigest.flows.weekly import weekly_flow
 
-    state = weekly_flow(
-        config_file=str(ctx.obj.config_file) if ctx.obj.config_file else None,
-        state_dir=str(cfg.state_dir),
-        week=week,
-        dry_run=dry_run,
-        resend=resend,
-        return_state=True,
-    )
+    with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
+        bar = progress.add_task("ingesting", total=None)
+        with logs.progress_to(lambda done, total: progress.update(bar, completed=done, total=total)):
+            state = weekly_flow(
+                config_file=str(ctx.obj.config_file) if ctx.obj.config_file else None,
+                state_dir=str(cfg.state_dir),
+                week=week,
+                dry_run=dry_run,
+                resend=resend,
+                return_state=True,
+            )
     if not state.is_completed():
         # A failed or uncertain delivery: its one-line reason, then what the run did.
         first, _, rest = (state.message or "see the Prefect log").partition("\n")
@@ -399,10 +422,27 @@ def discover_cmd(
 def serve(ctx: typer.Context) -> None:
     """Serve the weekly flow as a Prefect deployment on its cron schedule (needs a Prefect server)."""
     from newsdigest import reaper
+    """Serve the ingest and weekly flows on their cron schedules, in this process (needs a Prefect server)."""
+    prefect_level("INFO")  # served runs send what they log to the API at this level
     from newsdigest.flows.serve import serve as serve_flows
 
     reaper.watch()  # the Prefect server it starts dies with it, even on kill -9
     serve_flows(ctx.obj.load(), ctx.obj.config_file)
+
+
+@app.command()
+def deploy(
+    ctx: typer.Context,
+    pool: Annotated[str, typer.Option("--pool", help="Prefect work pool (process type; created if missing).")],
+    source: Annotated[
+        str, typer.Option("--source", help="Checkout holding flows/ as the workers see it: a folder or a git URL.")
+    ] = ".",
+) -> None:
+    """Register the ingest and weekly deployments in a work pool: `prefect worker start --pool NAME` runs them."""
+    from newsdigest.flows.serve import deploy as deploy_flows
+
+    for line in deploy_flows(ctx.obj.load(), ctx.obj.config_file, pool, source):
+        out.print(line, highlight=False, markup=False)
 
 
 def main() -> None:

@@ -6,9 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from newsdigest import config as config_mod
+from newsdigest import logs
 
 
 def load_config(config_file: str | None, state_dir: str | None) -> config_mod.Config:
+    """The configuration of a flow run; every flow starts here (and logs at INFO from here on)."""
+    logs.for_runs()
     return config_mod.load(Path(config_file) if config_file else None, Path(state_dir) if state_dir else None)
 
 

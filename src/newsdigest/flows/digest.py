@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -9,6 +11,8 @@ from prefect.cache_policies import NO_CACHE
 from newsdigest import deliver, digest, store
 from newsdigest.config import Config
 from newsdigest.flows.common import load_config
+
+log = logging.getLogger("newsdigest.flows.digest")
 
 
 @task(cache_policy=NO_CACHE)
@@ -36,7 +40,11 @@ def digest_flow(
     """Render one week's digest into the archive and deliver it."""
     config = load_config(config_file, state_dir)
     result = render(config, week)
+    log.info(
+        "digest %s: %d stories from %d articles in %s", result.week, result.stories, result.articles, result.html_path
+    )
     delivery, delivered = send(config, result, dry_run, resend)
+    log.info("delivery: %s", delivery)
     summary = {
         "week": result.week,
         "html": str(result.html_path),

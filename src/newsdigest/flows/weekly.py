@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from prefect import flow
+from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed, State
 
 from newsdigest.flows.digest import digest_flow
 from newsdigest.flows.ingest import ingest_flow
+
+log = logging.getLogger("newsdigest.flows.weekly")
+
+
+def weekly_markdown(ingested: dict, digested: dict, seconds: dict[str, float]) -> str:
+    """The weekly run at a glance: what came in, what went out, and how long each half took."""
+    rows = [
+        ("documents in", ingested["documents_in"]),
+        ("new articles", ingested["articles_new"]),
+        ("duplicates (joined a story)", ingested["duplicates"]),
+        ("rejected inputs", len(ingested["rejected"])),
+        ("digest week", digested["week"]),
+        ("stories in the digest", digested["stories"]),
+        ("articles in the digest", digested["articles"]),
+        ("delivery", digested["delivery"]),
+    ]
+    lines = ["# Weekly run", "", "| what | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
+    lines += ["", "## Time", "", "| step | seconds |", "|---|---|"]
+    lines += [f"| {step} | {s:.1f} |" for step, s in seconds.items()]
+    return "\n".join(lines) + "\n"
 
 
 @flow(name="weekly")
@@ -19,8 +43,15 @@ def weekly_flow(
 ) -> State:
     """Ingest every configured source, then build and deliver the week's digest. A failed or
     uncertain delivery fails the run with its one-line reason (recorded; no traceback)."""
+    start = time.perf_counter()
     ingested = ingest_flow(config_file=config_file, state_dir=state_dir)
+    middle = time.perf_counter()
     digested = digest_flow(config_file=config_file, state_dir=state_dir, week=week, dry_run=dry_run, resend=resend)
+    seconds = {"ingest": middle - start, "digest": time.perf_counter() - middle, "total": time.perf_counter() - start}
+    create_markdown_artifact(
+        weekly_markdown(ingested, digested, seconds), key="weekly-summary", description="What the weekly run did"
+    )
+    log.info("weekly run done in %.1f s: digest %s, %s", seconds["total"], digested["week"], digested["delivery"])
     text = (
         f"ingested {ingested['articles_new']} new articles from {ingested['documents_in']} documents "
         f"({len(ingested['rejected'])} rejected)\n"

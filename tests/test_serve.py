@@ -1,0 +1,128 @@
+"""``newsdigest serve``: both flows on their own schedules in one process; a served run
+logs what it does to Prefect; SIGTERM during a run ends it Crashed, not Running for good,
+and the next run proceeds. Runs ``newsdigest serve`` as a user does, against the session's
+Prefect server."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEEDS
+from httpserver import LocalServer, Route
+
+from newsdigest import config, store
+
+pytestmark = pytest.mark.prefect
+BIN = Path(sys.executable).parent / "newsdigest"
+
+
+def test_both_deployments_are_registered_with_their_schedules(prefect_harness, cfg) -> None:
+    from prefect.client.orchestration import get_client
+
+    from newsdigest.flows.serve import deployments
+
+    ids = [d.apply() for d in deployments(cfg, ROOT / "newsdigest.toml")]
+
+    async def read():
+        async with get_client() as client:
+            return [await client.read_deployment(i) for i in ids]
+
+    stored = {d.name: d for d in asyncio.run(read())}
+    assert set(stored) == {"weekly", "ingest"}
+    crons = {name: (d.schedules[0].schedule.cron, d.schedules[0].schedule.timezone) for name, d in stored.items()}
+    assert crons == {"weekly": ("0 8 * * 1", "Asia/Shanghai"), "ingest": ("0 * * * *", "Asia/Shanghai")}
+    assert stored["ingest"].parameters["state_dir"] == str(cfg.state_dir.resolve())
+
+
+def _serve(conf: Path, state: Path) -> subprocess.Popen:
+    from prefect.settings import PREFECT_API_URL
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDIGEST_")}
+    env |= {"PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    env.pop("PREFECT_LOGGING_LEVEL")  # serve's own choice: INFO
+    return subprocess.Popen(
+        [str(BIN), "--state", str(state), "--config", str(conf), "serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def _client_call(method: str, *args, **kwargs):
+    from prefect.client.orchestration import get_client
+
+    async def call():
+        async with get_client() as client:
+            return await getattr(client, method)(*args, **kwargs)
+
+    return asyncio.run(call())
+
+
+def _start_run(parameters: dict | None = None, wait: float = 60):
+    """A run of the served ingest deployment, once serve has registered it."""
+    from prefect.exceptions import ObjectNotFound
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            dep = _client_call("read_deployment_by_name", "ingest/ingest")
+            break
+        except ObjectNotFound:
+            assert time.monotonic() < deadline, "serve did not register the ingest deployment"
+            time.sleep(0.5)
+    return _client_call("create_flow_run_from_deployment", dep.id, parameters=parameters or {})
+
+
+def _wait_state(run_id, done, wait: float = 90):
+    deadline = time.monotonic() + wait
+    while True:
+        run = _client_call("read_flow_run", run_id)
+        if done(run.state):
+            return run.state
+        assert time.monotonic() < deadline, f"flow run still {run.state.type.value}"
+        time.sleep(0.5)
+
+
+def test_sigterm_ends_the_served_run_crashed_and_the_next_run_proceeds(prefect_harness, tmp_path) -> None:
+    with LocalServer() as http:
+        feed = http.add("/slow.xml", Route(hang=True))  # the run hangs in collect until stopped
+        conf = tmp_path / "newsdigest.toml"
+        conf.write_text(
+            f'[fetch]\ntimeout = 60.0\nretries = 0\n\n[[sources]]\nkind = "feed"\nname = "slow"\nurl = "{feed}"\n',
+            encoding="utf-8",
+        )
+        state = tmp_path / "state"
+        serve = _serve(conf, state)
+        try:
+            run = _start_run()
+            _wait_state(run.id, lambda s: s.is_running())
+            serve.send_signal(signal.SIGTERM)
+            output = serve.communicate(timeout=60)[0]
+        finally:
+            serve.kill()
+    assert serve.returncode == 0, output
+    assert "serving deployment ingest/ingest: cron '0 * * * *' (Asia/Shanghai)" in output
+    ended = _wait_state(run.id, lambda s: s.is_final(), wait=30)
+    assert ended.is_crashed() and "SIGTERM" in ended.message
+
+    serve = _serve(conf, state)
+    try:
+        again = _start_run({"paths": [str(SEEDS)]})
+        finished = _wait_state(again.id, lambda s: s.is_final(), wait=120)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.communicate(timeout=60)
+    assert finished.is_completed(), finished.message
+    engine = store.connect(config.load(conf, state, env={}).store_url)
+    assert len({a.origin for a in store.load_articles(engine)}) == 5
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    logs = _client_call("read_logs", log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[again.id])))
+    assert any(rec.name.startswith("newsdigest") for rec in logs), [(r.name, r.message) for r in logs]
