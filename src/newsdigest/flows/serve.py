@@ -16,6 +16,7 @@ the UI tells the truth.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -89,13 +90,15 @@ RUN_ENV = {"PREFECT_LOGGING_EXTRA_LOGGERS": "newsdigest", "PREFECT_LOGGING_LEVEL
 def _ensure_pool(pool: str) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
-    from prefect.exceptions import ObjectNotFound
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 
     with get_client(sync_client=True) as client:
         try:
             client.read_work_pool(pool)
         except ObjectNotFound:
-            client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
+            # A worker started first with --type process may create it meanwhile: fine too.
+            with contextlib.suppress(ObjectAlreadyExists):
+                client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
 
 
 def deploy(config: Config, config_file: Path | None, pool: str, source: str) -> list[str]:
