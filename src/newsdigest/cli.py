@@ -223,6 +223,8 @@ def run(
     """Ingest every configured source, then build (and send) the digest: the weekly Prefect flow."""
     cfg = ctx.obj.load()  # fail on a bad configuration before Prefect starts
     check_week(week)
+    from rich.progress import Progress
+
     from newsdigest import reaper
 
     reaper.watch()  # the temporary Prefect server dies with us, even on kill -9
