@@ -9,7 +9,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export PREFECT_SERVER_LOGGING_LEVEL ?= CRITICAL
 
-.PHONY: setup run test lint eval bench screenshot serve clean chaos
+.PHONY: setup run test lint eval bench bench-scale screenshot serve clean chaos
 
 setup: $(STAMP)
 
@@ -41,6 +41,10 @@ $(VENV)/.bench: $(STAMP)
 
 bench: setup $(VENV)/.bench
 	$(BIN)/python scripts/bench.py
+
+# Dask workers vs threads, PostgreSQL vs SQLite, run vs a trivial flow (ratios; ~10 minutes)
+bench-scale: setup
+	$(BIN)/python scripts/bench_scale.py
 
 screenshot: setup
 	$(BIN)/python scripts/screenshot.py

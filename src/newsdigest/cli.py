@@ -422,10 +422,9 @@ def discover_cmd(
 
 @app.command()
 def serve(ctx: typer.Context) -> None:
-    """Serve the weekly flow as a Prefect deployment on its cron schedule (needs a Prefect server)."""
-    from newsdigest import reaper
     """Serve the ingest and weekly flows on their cron schedules, in this process (needs a Prefect server)."""
     prefect_level("INFO")  # served runs send what they log to the API at this level
+    from newsdigest import reaper
     from newsdigest.flows.serve import serve as serve_flows
 
     reaper.watch()  # the Prefect server it starts dies with it, even on kill -9

@@ -1,0 +1,222 @@
+"""Scale benchmark (``make bench-scale``): the ingest flow on Dask workers and on PostgreSQL,
+and ``run`` against a running Prefect server, each as a ratio measured side by side in one run.
+
+1. 20,000 synthetic documents (scripts/synth.py, written to a folder source) through the
+   ingest flow with the thread runner and with Dask on a local cluster of 2 workers, each
+   into a fresh SQLite database: time ratio (target >= 1.6x faster with 2 workers), and
+   the same articles and stories in both.
+2. The same ingest (thread runner) into PostgreSQL against SQLite (target <= 1.3x).
+3. ``newsdigest run --dry-run`` on the seeds against a running Prefect server, against a
+   trivial flow run the same way (a fresh process each, target <= 1.5x).
+
+Every measured run is a fresh process; configurations alternate within a round (these
+machines are shared and noisy) and the figures are medians over ``--rounds``. The script
+starts its own Prefect server and PostgreSQL server (from the ``postgresql`` package).
+
+    make bench-scale
+    .venv/bin/python scripts/bench_scale.py --docs 2000 --rounds 1     # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import synth  # noqa: E402
+
+TARGETS = {"thread/dask": 1.6, "postgres/sqlite": 1.3, "run/trivial": 1.5}
+BIN = Path(sys.executable).parent
+TRIVIAL = (
+    "from prefect import flow\n\n@flow\ndef trivial():\n    return 1\n\nif __name__ == '__main__':\n    trivial()\n"
+)
+
+
+# ---- one ingest in a fresh process ----------------------------------------------------------
+
+
+def ingest_worker(conf: str, state: str) -> None:
+    """Run the ingest flow once and print its wall time and the stored stories as JSON."""
+    from newsdigest import config, store
+    from newsdigest.flows.ingest import ingest_flow
+
+    start = time.perf_counter()
+    summary = ingest_flow(config_file=conf, state_dir=state)
+    seconds = time.perf_counter() - start
+    engine = store.connect(config.load(Path(conf), Path(state)).store_url)
+    groups: dict[str, list[str]] = {}
+    for a in store.load_articles(engine):
+        groups.setdefault(a.story, []).append(f"{Path(a.origin).name}#{a.part}")
+    stories = sorted(sorted(g) for g in groups.values())
+    print(json.dumps({"seconds": seconds, "articles": summary["articles_new"], "stories": stories}))
+
+
+def _config(base: Path, name: str, folder: Path, store_url: str = "", runner: str = "thread") -> Path:
+    text = (ROOT / "newsdigest.toml").read_text(encoding="utf-8")
+    text = text.replace('path = "seeds"', f'path = "{folder}"', 1).replace('url = ""', f'url = "{store_url}"', 1)
+    text = text.replace('kind = "thread"', f'kind = "{runner}"', 1)
+    path = base / f"{name}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _ingest(env: dict[str, str], conf: Path, state: Path) -> dict[str, Any]:
+    code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_scale\n"
+    code += f"if __name__ == '__main__':\n    bench_scale.ingest_worker({str(conf)!r}, {str(state)!r})\n"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"ingest with {conf.name} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _timed_process(args: list[str], env: dict[str, str], cwd: Path) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return seconds
+
+
+# ---- servers ---------------------------------------------------------------------------------
+
+
+def _prefect_server(home: Path) -> tuple[subprocess.Popen, str]:
+    import httpx
+    from pgserver import free_port
+
+    port = free_port()
+    env = os.environ | {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    proc = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                return proc, api
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.terminate()
+    raise SystemExit("the Prefect server did not start")
+
+
+# ---- the benchmark ---------------------------------------------------------------------------
+
+
+def _write_corpus(folder: Path, n: int, seed: int) -> None:
+    folder.mkdir(parents=True)
+    for doc in synth.corpus(n, seed):
+        (folder / f"{doc.name}.txt").write_text(doc.text(), encoding="utf-8")
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=1, help="ingest rounds (each runs every configuration)")
+    parser.add_argument("--run-rounds", type=int, default=3, help="rounds of run vs trivial flow")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+
+    from pgserver import PostgresServer, find_bindir
+
+    work = Path(tempfile.mkdtemp(prefix="nd-bench-scale-"))
+    folder = work / "docs"
+    _write_corpus(folder, args.docs, args.seed)
+    server, api = _prefect_server(work / "prefect-home")
+    bindir = find_bindir()
+    if bindir is None:
+        raise SystemExit("PostgreSQL server binaries not found (apt-get install postgresql)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDIGEST_")}
+    env |= {"PREFECT_API_URL": api, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_LOGGING_LEVEL": "WARNING"}
+    env |= {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DASK_LOGGING__DISTRIBUTED": "error"}
+    times: dict[str, list[float]] = {"thread": [], "dask": [], "postgres": []}
+    stories: dict[str, Any] = {}
+    try:
+        with PostgresServer(bindir) as pg:
+            for r in range(args.rounds):
+                runs = {
+                    "thread": _config(work, f"thread{r}", folder),
+                    "dask": _config(work, f"dask{r}", folder, runner="dask"),
+                    "postgres": _config(work, f"pg{r}", folder, pg.create_database(f"bench{r}")),
+                }
+                for name, conf in runs.items():
+                    result = _ingest(env, conf, work / f"state-{name}{r}")
+                    times[name].append(result["seconds"])
+                    stories[name] = result["stories"]
+                    print(
+                        f"round {r + 1}: {name:8s} {result['seconds']:7.1f} s  {result['articles']} articles",
+                        flush=True,
+                    )
+            run_times, trivial_times = _run_vs_trivial(env, work, args.run_rounds)
+    finally:
+        server.terminate()
+    figures = {
+        "documents": args.docs,
+        "thread_s": _median(times["thread"]),
+        "dask_s": _median(times["dask"]),
+        "postgres_s": _median(times["postgres"]),
+        "same_stories_thread_dask": stories["thread"] == stories["dask"],
+        "same_stories_sqlite_postgres": stories["thread"] == stories["postgres"],
+        "run_s": _median(run_times),
+        "trivial_s": _median(trivial_times),
+    }
+    figures["thread/dask"] = figures["thread_s"] / figures["dask_s"]
+    figures["postgres/sqlite"] = figures["postgres_s"] / figures["thread_s"]
+    figures["run/trivial"] = figures["run_s"] / figures["trivial_s"]
+    _print(figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
+def _run_vs_trivial(env: dict[str, str], work: Path, rounds: int) -> tuple[list[float], list[float]]:
+    """``newsdigest run --dry-run`` on the seeds and a trivial flow, alternating, fresh processes."""
+    (work / "trivial.py").write_text(TRIVIAL, encoding="utf-8")
+    run_times, trivial_times = [], []
+    for r in range(rounds):
+        state = work / f"run-state{r}"  # a fresh state each time: the seeds are ingested for real
+        args = [str(BIN / "newsdigest"), "--config", str(ROOT / "newsdigest.toml"), "--state", str(state), "run"]
+        run_times.append(_timed_process([*args, "--dry-run"], env, ROOT))
+        trivial_times.append(_timed_process([sys.executable, str(work / "trivial.py")], env, work))
+        print(f"run round {r + 1}: run {run_times[-1]:.1f} s, trivial flow {trivial_times[-1]:.1f} s", flush=True)
+    return run_times, trivial_times
+
+
+def _print(f: dict[str, Any]) -> None:
+    print(f"\n{f['documents']:,} synthetic documents through the ingest flow; medians of fresh processes\n")
+    print("| figure | value | target |\n|---|---|---|")
+    print(f"| thread runner | {f['thread_s']:.1f} s | |")
+    print(f"| Dask, 2 local workers | {f['dask_s']:.1f} s | |")
+    print(f"| speed-up with 2 workers | {f['thread/dask']:.2f}x | >= {TARGETS['thread/dask']}x |")
+    print(f"| same articles and stories (thread, Dask) | {f['same_stories_thread_dask']} | True |")
+    print(f"| PostgreSQL (thread runner) | {f['postgres_s']:.1f} s | |")
+    print(f"| PostgreSQL / SQLite | {f['postgres/sqlite']:.2f} | <= {TARGETS['postgres/sqlite']} |")
+    print(f"| same stories (SQLite, PostgreSQL) | {f['same_stories_sqlite_postgres']} | True |")
+    print(f"| `run --dry-run` on the seeds | {f['run_s']:.1f} s | |")
+    print(f"| trivial flow | {f['trivial_s']:.1f} s | |")
+    print(f"| run / trivial flow | {f['run/trivial']:.2f} | <= {TARGETS['run/trivial']} |")
+
+
+if __name__ == "__main__":
+    main()
