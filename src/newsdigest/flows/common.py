@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +17,44 @@ def load_config(config_file: str | None, state_dir: str | None) -> config_mod.Co
     """The configuration of a flow run; every flow starts here (and logs at INFO from here on)."""
     logs.for_runs()
     return config_mod.load(Path(config_file) if config_file else None, Path(state_dir) if state_dir else None)
+
+
+class Stopwatch:
+    """Wall seconds per named step of a run (a step may be timed several times; it adds up)."""
+
+    def __init__(self) -> None:
+        self.seconds: Counter = Counter()
+        self.start = time.perf_counter()
+
+    @contextlib.contextmanager
+    def __call__(self, step: str) -> Iterator[None]:
+        begin = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[step] += time.perf_counter() - begin
+
+    def total(self) -> float:
+        return time.perf_counter() - self.start
+
+
+def timings(clock: Stopwatch, documents: int, articles: int) -> dict[str, Any]:
+    """Per-step seconds and throughput, for the run summary."""
+    total = clock.total()
+    return {
+        "seconds": {step: round(s, 3) for step, s in clock.seconds.items()} | {"total": round(total, 3)},
+        "documents_per_s": round(documents / total, 1) if total else 0.0,
+        "articles_per_s": round(articles / total, 1) if total else 0.0,
+    }
+
+
+def _timings_markdown(t: dict[str, Any] | None) -> list[str]:
+    if not t:
+        return []
+    lines = ["", "## Time", "", "| step | seconds |", "|---|---|"]
+    lines += [f"| {step} | {s:.2f} |" for step, s in t["seconds"].items()]
+    lines += ["", f"Throughput: {t['documents_per_s']} documents/s, {t['articles_per_s']} new articles/s."]
+    return lines
 
 
 def summary_markdown(title: str, summary: dict[str, Any]) -> str:
@@ -29,8 +71,10 @@ def summary_markdown(title: str, summary: dict[str, Any]) -> str:
     lines += ["", f"## Rejected inputs ({len(rejected)})", ""]
     lines += [f"- `{r['origin']}`: {r['reason']}" for r in rejected] or ["none"]
     lines += _sources_markdown(summary.get("sources") or [])
+    lines += _timings_markdown(summary.get("timings"))
+    shown = {"documents_in", "already_known", "articles_new", "duplicates", "removed", "rejected", "sources", "timings"}
     for key, value in summary.items():
-        if key not in {"documents_in", "already_known", "articles_new", "duplicates", "removed", "rejected", "sources"}:
+        if key not in shown:
             lines.append(f"\n**{key}**: {value}")
     return "\n".join(lines) + "\n"
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import time
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed, State
 
+from newsdigest.flows.common import Stopwatch
 from newsdigest.flows.digest import digest_flow
 from newsdigest.flows.ingest import ingest_flow
 
@@ -43,11 +43,12 @@ def weekly_flow(
 ) -> State:
     """Ingest every configured source, then build and deliver the week's digest. A failed or
     uncertain delivery fails the run with its one-line reason (recorded; no traceback)."""
-    start = time.perf_counter()
-    ingested = ingest_flow(config_file=config_file, state_dir=state_dir)
-    middle = time.perf_counter()
-    digested = digest_flow(config_file=config_file, state_dir=state_dir, week=week, dry_run=dry_run, resend=resend)
-    seconds = {"ingest": middle - start, "digest": time.perf_counter() - middle, "total": time.perf_counter() - start}
+    clock = Stopwatch()
+    with clock("ingest"):
+        ingested = ingest_flow(config_file=config_file, state_dir=state_dir)
+    with clock("digest"):
+        digested = digest_flow(config_file=config_file, state_dir=state_dir, week=week, dry_run=dry_run, resend=resend)
+    seconds = dict(clock.seconds) | {"total": clock.total()}
     create_markdown_artifact(
         weekly_markdown(ingested, digested, seconds), key="weekly-summary", description="What the weekly run did"
     )
