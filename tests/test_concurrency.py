@@ -67,3 +67,36 @@ def test_two_ingests_of_one_folder_started_together_store_each_article_once(stor
     docs, rejected = sources.collect(alone_cfg, alone, [str(folder)])
     pipeline.ingest(alone, pipeline.Settings.from_config(alone_cfg), docs, rejected)
     assert _stories(engine) == _stories(alone)
+
+
+@pytest.mark.prefect
+def test_two_runs_started_together_send_the_weeks_digest_once(prefect_harness, store_url, state):
+    """``newsdigest run`` twice at the same moment (the weekly flow, against the session's
+    Prefect server) with a real SMTP server: one email; both runs exit 0."""
+    from aiosmtpd.controller import Controller
+    from prefect.settings import PREFECT_API_URL
+    from test_deliver import Inbox, free_port
+
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDIGEST_")}
+    env |= {
+        "PREFECT_API_URL": PREFECT_API_URL.value(),
+        "NEWSDIGEST_STORE_URL": store_url,
+        "NEWSDIGEST_SMTP_HOST": "127.0.0.1",
+        "NEWSDIGEST_SMTP_PORT": str(smtp.port),
+        "NEWSDIGEST_MAIL_TO": "a@example.com",
+    }
+    args = [str(BIN), "--state", str(state), "--config", str(ROOT / "newsdigest.toml"), "run"]
+    try:
+        runs = [
+            subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+            for _ in range(2)
+        ]
+        outputs = [run.communicate(timeout=300) for run in runs]
+    finally:
+        smtp.stop()
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert len(inbox.messages) == 1
+    assert sum("sent" in out and "not sent" not in out for out, _ in outputs) >= 1
