@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from typing import Any
 
 from newsdigest.config import Config, ConfigError
@@ -23,7 +25,7 @@ def settings(config: Config) -> tuple[str, int, str]:
     kind = str(config.get("runner", "kind", "thread") or "thread").lower()
     if kind not in KINDS:
         raise ConfigError(f"[runner] kind must be thread or dask, not {kind!r}")
-    workers = int(config.get("runner", "workers", 2) or 2)
+    workers = int(config.get("runner", "workers", 2))
     if workers < 1:
         raise ConfigError(f"[runner] workers must be at least 1, not {workers}")
     return kind, workers, str(config.get("runner", "address", "") or "")
@@ -34,6 +36,14 @@ def describe(config: Config) -> str:
     if kind == "thread":
         return "thread pool"
     return f"Dask scheduler {address}" if address else f"local Dask cluster of {workers} workers"
+
+
+def _quiet_dask() -> None:
+    """A local cluster logs every worker's start and stop at INFO: keep Dask to warnings,
+    here and in the worker processes it spawns (they read the environment)."""
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    level = os.environ["DASK_LOGGING__DISTRIBUTED"].upper()
+    logging.getLogger("distributed").setLevel(level if level in logging.getLevelNamesMapping() else "WARNING")
 
 
 def task_runner(config: Config) -> Any:  # -> prefect.task_runners.TaskRunner
@@ -49,6 +59,7 @@ def task_runner(config: Config) -> Any:  # -> prefect.task_runners.TaskRunner
         raise ConfigError("[runner] kind = 'dask' needs the dask extra: pip install -e '.[dask]'") from exc
     if address:
         return DaskTaskRunner(address=address)
+    _quiet_dask()
     return DaskTaskRunner(
         cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
     )
