@@ -5,6 +5,7 @@ work pool. ``newsdigest deploy --pool`` registers the deployments; a run
 of ``weekly`` triggered through the API stores the articles in PostgreSQL (processed on the
 Dask workers, which have no database settings) and writes the digest."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -67,6 +68,7 @@ def layout(pg_server, prefect_harness, tmp_path):
         _wait(lambda: _dask_workers(scheduler) == 2, "two Dask workers", procs)
         yield client_env, scheduler, logs
     finally:
+        _delete_deployments()  # the session's server is shared: leave no pool-bound ingest/weekly
         for proc in reversed(procs):
             proc.terminate()
         for proc in procs:
@@ -74,6 +76,21 @@ def layout(pg_server, prefect_harness, tmp_path):
                 proc.wait(20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _delete_deployments() -> None:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    async def delete() -> None:
+        async with get_client() as client:
+            for name in ("weekly/weekly", "ingest/ingest"):
+                with contextlib.suppress(ObjectNotFound):
+                    await client.delete_deployment((await client.read_deployment_by_name(name)).id)
+
+    asyncio.run(delete())
 
 
 def _run_weekly(env: dict[str, str]) -> subprocess.CompletedProcess:

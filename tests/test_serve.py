@@ -39,20 +39,26 @@ def test_both_deployments_are_registered_with_their_schedules(prefect_harness, c
     assert stored["ingest"].parameters["state_dir"] == str(cfg.state_dir.resolve())
 
 
-def _serve(conf: Path, state: Path) -> subprocess.Popen:
+def _serve(conf: Path, state: Path, log: Path, wait: float = 120) -> subprocess.Popen:
+    """``newsdigest serve``, once it has registered its deployments (its output goes to ``log``)."""
     from prefect.settings import PREFECT_API_URL
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDIGEST_")}
     env |= {"PREFECT_API_URL": PREFECT_API_URL.value(), "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
     env.pop("PREFECT_LOGGING_LEVEL")  # serve's own choice: INFO
-    return subprocess.Popen(
-        [str(BIN), "--state", str(state), "--config", str(conf), "serve"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [str(BIN), "--state", str(state), "--config", str(conf), "serve"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+        )
+    deadline = time.monotonic() + wait
+    while "documents are processed on" not in log.read_text(encoding="utf-8", errors="replace"):
+        assert proc.poll() is None and time.monotonic() < deadline, log.read_text(encoding="utf-8")
+        time.sleep(0.3)
+    return proc
 
 
 def _client_call(method: str, *args, **kwargs):
@@ -65,22 +71,13 @@ def _client_call(method: str, *args, **kwargs):
     return asyncio.run(call())
 
 
-def _start_run(parameters: dict | None = None, wait: float = 60):
-    """A run of the served ingest deployment, once serve has registered it."""
-    from prefect.exceptions import ObjectNotFound
-
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            dep = _client_call("read_deployment_by_name", "ingest/ingest")
-            break
-        except ObjectNotFound:
-            assert time.monotonic() < deadline, "serve did not register the ingest deployment"
-            time.sleep(0.5)
+def _start_run(parameters: dict | None = None):
+    """A run of the served ingest deployment."""
+    dep = _client_call("read_deployment_by_name", "ingest/ingest")
     return _client_call("create_flow_run_from_deployment", dep.id, parameters=parameters or {})
 
 
-def _wait_state(run_id, done, wait: float = 90):
+def _wait_state(run_id, done, wait: float = 240):
     deadline = time.monotonic() + wait
     while True:
         run = _client_call("read_flow_run", run_id)
@@ -99,26 +96,28 @@ def test_sigterm_ends_the_served_run_crashed_and_the_next_run_proceeds(prefect_h
             encoding="utf-8",
         )
         state = tmp_path / "state"
-        serve = _serve(conf, state)
+        log = tmp_path / "serve.log"
+        serve = _serve(conf, state, log)
         try:
             run = _start_run()
             _wait_state(run.id, lambda s: s.is_running())
             serve.send_signal(signal.SIGTERM)
-            output = serve.communicate(timeout=60)[0]
+            serve.wait(timeout=60)
         finally:
             serve.kill()
+    output = log.read_text(encoding="utf-8")
     assert serve.returncode == 0, output
     assert "serving deployment ingest/ingest: cron '0 * * * *' (Asia/Shanghai)" in output
     ended = _wait_state(run.id, lambda s: s.is_final(), wait=30)
     assert ended.is_crashed() and "SIGTERM" in ended.message
 
-    serve = _serve(conf, state)
+    serve = _serve(conf, state, log)
     try:
         again = _start_run({"paths": [str(SEEDS)]})
-        finished = _wait_state(again.id, lambda s: s.is_final(), wait=120)
+        finished = _wait_state(again.id, lambda s: s.is_final())
     finally:
         serve.send_signal(signal.SIGTERM)
-        serve.communicate(timeout=60)
+        serve.wait(timeout=60)
     assert finished.is_completed(), finished.message
     engine = store.connect(config.load(conf, state, env={}).store_url)
     assert len({a.origin for a in store.load_articles(engine)}) == 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -12,11 +13,15 @@ from typing import Any
 from newsdigest import config as config_mod
 from newsdigest import logs
 
+log = logging.getLogger("newsdigest.flows")
+
 
 def load_config(config_file: str | None, state_dir: str | None) -> config_mod.Config:
     """The configuration of a flow run; every flow starts here (and logs at INFO from here on)."""
     logs.for_runs()
-    return config_mod.load(Path(config_file) if config_file else None, Path(state_dir) if state_dir else None)
+    config = config_mod.load(Path(config_file) if config_file else None, Path(state_dir) if state_dir else None)
+    log.info("configuration %s, state folder %s", config_file or "newsdigest.toml", config.state_dir)
+    return config
 
 
 class Stopwatch:
