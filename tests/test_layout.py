@@ -151,3 +151,10 @@ def test_the_several_machine_layout_runs_the_deployed_weekly_flow(layout, pg_url
     week = iso_week(None)[0]
     assert "金华市技师学院" in (state / "digests" / f"{week}.html").read_text(encoding="utf-8")
     assert (state / "outbox" / f"{week}.eml").exists()
+
+    # The documents were processed on the Dask workers (which have no database settings).
+    from distributed import Client
+
+    with Client(scheduler, timeout=10) as client:
+        prefixes = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+    assert any("process" in p for p in prefixes), prefixes

@@ -13,6 +13,7 @@ so it can travel to workers with the documents.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -26,6 +27,8 @@ from newsdigest import clean, decode, dedupe, entities, extract, meta, relevance
 from newsdigest.models import Article, Document, Fingerprint, Meta, Rejected, StoredArticle, Tags, Topic
 from newsdigest.store import locks
 from newsdigest.store.story_index import StoryIndex, add_entries
+
+log = logging.getLogger("newsdigest.pipeline")
 
 _HTML = re.compile(r"^\s*(?:<!doctype html|<html|<\?xml[^>]*>\s*<html|<head|<body)", re.I)
 
@@ -253,6 +256,12 @@ def save(engine: Engine, results: list[Processed], seen: datetime, index: StoryI
         fresh, known = _not_stored(engine, results)
         report = _save_locked(engine, conn, fresh, seen, index)
     report.documents_in, report.already_known = len(results), known
+    log.debug(
+        "stored %d documents: %d new articles; %d stored meanwhile by another run",
+        len(fresh),
+        report.articles_new,
+        known,
+    )
     return report
 
 
@@ -308,6 +317,13 @@ def begin(
     (already stored, unreadable). The CLI and the ingest flow both start here."""
     fresh, skipped = unseen(engine, docs)
     record_input_rejects(engine, input_rejects, seen)
+    log.info(
+        "%d documents: %d to process, %d stored before; %d unreadable",
+        len(docs),
+        len(fresh),
+        skipped,
+        len(input_rejects),
+    )
     return fresh, IngestReport(documents_in=len(docs), already_known=skipped, rejected=list(input_rejects))
 
 
