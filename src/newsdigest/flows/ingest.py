@@ -89,7 +89,8 @@ def ingest_flow(config_file: str | None = None, state_dir: str | None = None, pa
     with clock("process and save"):
         _process_and_save(config, fresh, seen, report, clock)
     summary = report.as_dict()
-from newsdigest import logs, pipeline, sources, store
+    summary["sources"] = fetchstate.health_report(engine, config.sources)
+    summary["timings"] = timings(clock, len(docs), report.articles_new)
     store.record_run(engine, "ingest", started, summary)
     create_markdown_artifact(
         summary_markdown("Ingest run", summary), key="ingest-summary", description="What the ingest run did"
