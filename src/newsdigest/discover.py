@@ -26,6 +26,7 @@ FEED_PATHS = ("/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml
 SITEMAP_PATHS = ("/sitemap.xml", "/sitemap_index.xml")
 MAX_LIST_CANDIDATES = 12
 MAX_CHILDREN_COUNTED = 10
+MAX_SITEMAPS = 5  # a news portal's robots.txt may name dozens
 MIN_LIST_LINKS = 5
 _MORE = re.compile(r"更多|more|>>|»", re.I)
 _TITLE_SPLIT = re.compile(r"\s*[_|\-–—｜]+\s*")
@@ -156,7 +157,7 @@ def find_sitemaps(base: str, site: str, fetcher: Fetcher, max_age_days: int = 7)
     named = fetcher.robots.rules(base).sitemaps if fetcher.robots else []
     since = datetime.now(UTC) - timedelta(days=max_age_days)
     out = []
-    for url in list(dict.fromkeys(named)) or [urljoin(base, p) for p in SITEMAP_PATHS]:
+    for url in list(dict.fromkeys(named))[:MAX_SITEMAPS] or [urljoin(base, p) for p in SITEMAP_PATHS]:
         counted = _count_sitemap(url, fetcher, since)
         if counted is None:
             continue
