@@ -83,14 +83,13 @@ def runs() -> None:
 
     from httpserver import LocalServer
 
-    from newsdigest import config, crawl, store
+    from newsdigest import crawl, store
     from newsdigest.config import Source
     from newsdigest.fetch import Fetcher, FetchSettings
 
     fake = FakeSite()
     with tempfile.TemporaryDirectory() as tmp, LocalServer() as server:
         fake.serve(server)
-        cfg = config.load(ROOT / "newsdigest.toml", Path(tmp), env={})
         engine = store.connect(f"sqlite:///{tmp}/state.db")
         sources = [
             Source("site", name, url=server.url(f"/{col}/index.html"), max_pages=5) for col, name in COLUMNS.items()
@@ -101,7 +100,7 @@ def runs() -> None:
                 fake.serve(server)
             server.log.clear()
             with Fetcher(FetchSettings(per_host_delay=0)) as fetcher:
-                got = crawl.collect_sources(cfg, sources, engine, fetcher)
+                got = crawl.collect_sources(fetcher.settings, sources, engine, fetcher)
             paths = [p for p, _ in server.log]
             conditional = sum(1 for _, h in server.log if "If-None-Match" in h)
             lists = [p for p in paths if "index" in p]

@@ -38,7 +38,7 @@ def _paths(server: LocalServer) -> list[str]:
 
 def _run(cfg, engine, *sources: Source) -> collection.Collected:
     with Fetcher(FAST) as fetcher:
-        return crawl.collect_sources(cfg, list(sources), engine, fetcher)
+        return crawl.collect_sources(FAST, list(sources), engine, fetcher)
 
 
 def _site_sources(server: LocalServer, max_pages: int = 5) -> list[Source]:
@@ -137,6 +137,22 @@ def test_first_run_fetches_every_listed_article_and_nothing_else(site, cfg, engi
     assert server.requests("/robots.txt") and len(server.requests("/robots.txt")) == 1
     health = {h.name: h for h in got.health}
     assert health["工作动态"].seen == health["工作动态"].new == len(fake.articles["xwzx"])
+
+
+def test_one_run_reads_robots_txt_once_for_feed_and_site_sources_of_a_host(site, tmp_path):
+    from newsdigest import config, sources
+
+    _fake, server = site
+    toml = tmp_path / "newsdigest.toml"
+    toml.write_text(
+        f'[fetch]\nper_host_delay = 0.0\n\n[[sources]]\nkind = "feed"\nname = "rss"\nurl = "{server.url("/rss.xml")}"\n'
+        f'\n[[sources]]\nkind = "site"\nname = "通知公告"\nurl = "{server.url("/tzgg/")}"\nmax_pages = 1\n',
+        encoding="utf-8",
+    )
+    cfg = config.load(toml, tmp_path / "state", env={})
+    docs, _rejected = sources.collect(cfg, store.connect(cfg.store_url))
+    assert len(docs) == 10 + 15
+    assert len(server.requests("/robots.txt")) == 1
 
 
 def test_second_run_with_nothing_new_costs_one_conditional_get_per_site(site, cfg, engine):

@@ -28,10 +28,9 @@ from sqlalchemy import Engine
 
 from newsdigest import decode, listpage, sitemaps, store
 from newsdigest.collection import Collected
-from newsdigest.config import Config, Source
 from newsdigest.feeds import canonical_link, item_key, sniff
 from newsdigest.fetch import PAGE_ACCEPT, Fetched, Fetcher, FetchSettings, Request, Validators
-from newsdigest.models import Document
+from newsdigest.models import Document, Source
 from newsdigest.store import fetchstate
 from newsdigest.store.fetchstate import Health
 
@@ -71,12 +70,14 @@ class _Run:
     ready: Fetched | None = None  # the source URL, fetched with every other source's at once
 
 
-def collect_sources(config: Config, sources: list[Source], engine: Engine, fetcher: Fetcher | None = None) -> Collected:
+def collect_sources(
+    settings: FetchSettings, sources: list[Source], engine: Engine, fetcher: Fetcher | None = None
+) -> Collected:
     """Fetch site and sitemap sources and their new articles; record state and health."""
     out = Collected()
     runs = [_Run(s, Health(s.name, s.kind, s.location)) for s in sources]
     own = fetcher is None
-    fetcher = fetcher or Fetcher(FetchSettings.from_mapping(config.sections.get("fetch")))
+    fetcher = fetcher or Fetcher(settings)
     try:
         _collect(runs, engine, fetcher, out)
     finally:

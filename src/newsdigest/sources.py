@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from newsdigest import collection
 from newsdigest.config import Config, Source
-from newsdigest.fetch import FetchSettings
+from newsdigest.fetch import Fetcher, FetchSettings
 from newsdigest.models import Document, Rejected
 
 # Documents we know how to read; anything else in a drop folder is skipped quietly
@@ -92,13 +92,18 @@ def collect(config: Config, engine: Engine, only: list[str] | None = None) -> tu
             got, bad = read_source(source)
             docs += got
             rejected += bad
-    # Feeds and pages are fetched together, so hosts are visited concurrently and politely.
-    if network := [s for s in config.sources if s.enabled and s.kind in ("feed", "page")]:
-        fetched = collection.collect(fetch, network, engine)
-        docs, rejected = docs + fetched.documents, rejected + fetched.rejected
-    if sites := [s for s in config.sources if s.enabled and s.kind in ("site", "sitemap")]:
-        from newsdigest import crawl
+    network = [s for s in config.sources if s.enabled and s.kind in ("feed", "page")]
+    sites = [s for s in config.sources if s.enabled and s.kind in ("site", "sitemap")]
+    if not network and not sites:
+        return docs, rejected
+    # One fetcher for the run: hosts are visited concurrently and politely, robots.txt read once per host.
+    with Fetcher(fetch) as fetcher:
+        if network:
+            fetched = collection.collect(fetch, network, engine, fetcher)
+            docs, rejected = docs + fetched.documents, rejected + fetched.rejected
+        if sites:
+            from newsdigest import crawl
 
-        got = crawl.collect_sources(config, sites, engine)
-        docs, rejected = docs + got.documents, rejected + got.rejected
+            got = crawl.collect_sources(fetch, sites, engine, fetcher)
+            docs, rejected = docs + got.documents, rejected + got.rejected
     return docs, rejected
