@@ -38,3 +38,21 @@ def test_the_ingest_summary_has_per_step_timings_and_throughput(prefect_harness,
     assert summary["timings"]["documents_per_s"] > 0
     markdown = summary_markdown("Ingest run", summary)
     assert "## Time" in markdown and "| save: stories and write (serial) |" in markdown and "documents/s" in markdown
+
+
+@pytest.mark.prefect
+def test_the_weekly_run_leaves_its_own_summary_artifact(prefect_harness, state: Path) -> None:
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    from newsdigest.flows.weekly import weekly_flow
+
+    weekly_flow(config_file=str(ROOT / "newsdigest.toml"), state_dir=str(state), dry_run=True)
+
+    async def latest(key: str) -> str:
+        async with get_client() as client:
+            return next(a.data for a in await client.read_latest_artifacts() if a.key == key)
+
+    markdown = asyncio.run(latest("weekly-summary"))
+    assert "# Weekly run" in markdown and "| new articles | 8 |" in markdown and "| ingest |" in markdown
