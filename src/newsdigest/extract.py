@@ -69,7 +69,8 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
     lines = visible_lines(html)[:_SCAN_LINES]
     start = _body_start(lines, text)
     places = t.page_titles(html)
-    title = t.reconcile(places, _shown_above(lines, start, places.title), text.splitlines()[:_FIRST_LINES])
+    headline, shown = _shown_above(lines, start, places.title)
+    title = t.reconcile(places, [headline, *shown] if headline else shown, text.splitlines()[:_FIRST_LINES], headline)
     page, stamped, listed = _scan(lines, start)
     published = (
         page.published
@@ -88,17 +89,17 @@ def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:
     )
 
 
-def _shown_above(lines: list[str], start: int | None, head_title: str) -> list[str]:
-    """Lines just above the article's first paragraph without metadata lines: the line right
-    above the nearest metadata line first (where pages put the headline), then nearest first.
-    The page's own <title> (the head's text) is not shown."""
+def _shown_above(lines: list[str], start: int | None, head_title: str) -> tuple[str | None, list[str]]:
+    """The line right above the metadata lines nearest the article's first paragraph (where
+    pages put the headline), and the lines above the paragraph without metadata lines,
+    nearest first.  The page's own <title> (the head's text) is not shown."""
     top = max(0, (start or 0) - _SHOWN_ABOVE)
     if head_title in lines[: start or 0]:
         top = max(top, lines.index(head_title) + 1)
     above = list(reversed(lines[top : start or 0]))
     labelled = [i for i, line in enumerate(above) if m.LABEL.search(line) or _line_date(line)]
-    first = [above[labelled[0] + 1]] if labelled and labelled[0] + 1 < len(above) else []
-    return first + [line for line in above if not m.LABEL.search(line) and not _line_date(line)]
+    headline = above[labelled[0] + 1] if labelled and labelled[0] + 1 < len(above) else None
+    return headline, [line for line in above if not m.LABEL.search(line) and not _line_date(line)]
 
 
 def _unlisted(day: date | None, listed: set[date | None]) -> date | None:

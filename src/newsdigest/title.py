@@ -65,6 +65,8 @@ _LABELLED = re.compile(r"^(?:主题|标题|题目|原标题)\s*[:：]\s*")
 _NOT_LINE = re.compile(
     r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[、．](?!\d)|[(（]\S{1,3}[)）]|[—–]+)|(?:[|｜│].*){2}|(?:[>＞»].*){2}"
 )
+# An organisation credited under the title (``…儿童心理调研课题组``) is no headline.
+_ORGANISATION = re.compile(r"(?:课题组|委员会|办公室|研究院|研究所|研究中心|编辑部|工作组|领导小组)$")
 _TEXT_LINE = re.compile(r"[\u4e00-\u9fff]{2}")  # a headline in the text is written in Chinese
 _PAGE_NUMBER = re.compile(r"\s*[(（](?:页\s*\d+|第\s*\d+\s*页)[)）]$")  # ``(页 1)``: page 1 of a long article
 _PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]+")
@@ -108,12 +110,15 @@ def squeeze(text: str | None) -> str:
     return _SQUEEZE.sub("", text or "").lower()
 
 
-def reconcile(page: PageTitles, shown: list[str], first_lines: list[str]) -> str | None:
+def reconcile(page: PageTitles, shown: list[str], first_lines: list[str], headline: str | None = None) -> str | None:
     """The article's title from the page's places, the lines shown above its body (the one
-    above the metadata line first, then nearest first; never the <title> itself) and its
-    text's first lines (rules: module docstring)."""
+    above the metadata line first, then nearest first; never the <title> itself), its text's
+    first lines (rules: module docstring) and ``headline``, the line above the metadata line."""
     if not (page.title or page.h1 or page.meta):
-        return None  # the page names nothing: the text's own header decides
+        # The page names nothing: the line above the date or source line, or right above the
+        # body; else the text's own header.
+        line = _tidy(headline or next(iter(shown), ""))
+        return line if _plausible(line, _SHORTEST) and _TEXT_LINE.search(line) and not _NOT_LINE.search(line) else None
     full, stripped = squeeze(page.title), _tidy(strip_site(page.title))
     cut = squeeze(stripped) != full  # a site or channel segment came off <title>
     # A place equal to a site or channel segment of <title>, or to all of it, names the site.
@@ -156,6 +161,7 @@ def _plausible(text: str, shortest: int = 2) -> bool:
         and not _site_like(text)
         and not is_sentence(text)
         and not is_name(text)  # a blog's or author's name in <h1> (unless <title> says so: above)
+        and not _ORGANISATION.search(text)
     )
 
 
