@@ -297,10 +297,16 @@ def _line_date(line: str) -> date | None:
 
 
 def _name_under_heading(text: str) -> tuple[str, ...]:
-    """``犬儒病(上) / 胡平 / ——当代中国的精神危机``: a lone name right under the article's heading."""
+    """``犬儒病(上) / 胡平 / ——当代中国的精神危机``: a name (or names: ``赵延东、风笑天``) right
+    under the article's heading."""
     lines = [line.strip() for line in text.splitlines()[:2]]
     heading_like = len(lines) == 2 and 2 <= len(lines[0]) <= 40 and not lines[0].endswith(("。", "！", "？"))
-    return (lines[1],) if heading_like and m.is_name(lines[1]) else ()
+    words = _NAME_LIST.split(lines[1]) if heading_like else []
+    return tuple(words) if words and len(words) <= _MOST_UNDER and all(m.is_name(w) for w in words) else ()
+
+
+_NAME_LIST = re.compile(r"\s*[、，,]\s*|\s+")
+_MOST_UNDER = 4  # names in a credit line under a heading
 
 
 def _meta_authors(value: str | None) -> tuple[str, ...]:

@@ -34,6 +34,8 @@ _OTHER_LABELS = ("最后更新", "摄影", "图片", "审核", "审校", "校对
 COUNTER_LABELS = ("本文被阅次数", "浏览量", "浏览次数", "阅读量", "阅读次数", "阅读数", "点击数", "点击量", "点击率")
 COUNTER_LABELS += ("访问量", "人气", "字号", "字体", "打印")
 _ALL_LABELS = (*_DATE_LABELS, *_SOURCE_LABELS, *_AUTHOR_LABELS, *_EDITOR_LABELS, *_OTHER_LABELS, *COUNTER_LABELS)
+# A label glued to the outlet before it: ``来源：证券时报网作者：李在山``.
+_GLUED_LABEL = re.compile(rf"(?<=[网报社台])(?=(?:{'|'.join(_AUTHOR_LABELS + _EDITOR_LABELS)})\s*[:：])")
 LABEL = re.compile(rf"(?<![\w])({'|'.join(sorted(_ALL_LABELS, key=len, reverse=True))})\s*[:：]\s*")
 _BOOK = re.compile(r"《([^》]{2,20})》")
 # Roles in a byline: who wrote (their names are authors) and who did something else
@@ -231,7 +233,7 @@ def _is_outlet(org: str) -> bool:
 
 def parse_fields(line: str) -> Meta | None:
     """Fields of a labelled metadata line (``发布时间:… 来源:…``), None when it has no label."""
-    parts = LABEL.split(line)
+    parts = LABEL.split(_GLUED_LABEL.sub(" ", line))
     if len(parts) < 3:
         return None
     found: dict = {"published": parse_date(parts[0])}
