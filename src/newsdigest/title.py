@@ -6,15 +6,20 @@ at a quote mark), in ``<h1>`` (sometimes the site's logo, or a sidebar's heading
 lines shown right above the article's first paragraph.  No single place is right on every
 site; where two places agree, the title is what they agree on:
 
-1. a candidate (an ``<h1>``, a meta title, a line shown above the body, the text's first
-   line) that ``<title>`` contains, or that extends a ``<title>`` cut short, is supported;
-   the supported candidate that starts ``<title>`` and is longest wins;
-2. otherwise ``<title>`` without its site and channel segments, when it is shown on the page;
-3. otherwise the best unsupported candidate, in the order of trust: meta title, ``<h1>``,
-   then lines shown above the body.
+1. a candidate (an ``<h1>``, a meta title, the line above the date/source line, the text's
+   first lines, the other lines shown above the body) that ``<title>`` contains, or that
+   extends a ``<title>`` cut short, is supported; the longest supported candidate wins (or
+   ``<title>``'s headline when that place cut it short by a few characters);
+2. otherwise ``<title>`` without its site and channel segments, when a segment came off or
+   it is long enough for a headline;
+3. otherwise the first plausible candidate in that order of trust;
+4. a page naming nothing (no ``<title>``, ``<h1>`` or meta title): the line above its date
+   or source line, or right above the body; else the text's own header decides.
 
 Prompts (login, mail), sidebar and list headings (rankings, "more news"), list items
-(``一、…``) and bare site names are never titles.
+(``一、…``), bylines, metadata lines, subtitles (``——…``), menus and breadcrumbs, an
+organisation credited under the title, and the site's or a channel's name are never titles.
+Measured on the 113 gold pages with a headline (``make eval``): 62 right before, 108 after.
 """
 
 from __future__ import annotations
