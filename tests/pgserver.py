@@ -15,12 +15,15 @@ Usage::
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 _USERS = ("postgres", "newsdigest-pg")
@@ -36,6 +39,14 @@ def find_bindir() -> Path | None:
         candidates.append(Path(subprocess.check_output(["pg_config", "--bindir"], text=True).strip()))
     candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
     return next((c for c in candidates if (c / "initdb").exists() and (c / "pg_ctl").exists()), None)
+
+
+def _die_with_parent() -> None:
+    """In the server's process, before exec (after the switch to its user, which would clear
+    it): SIGQUIT when the process that started it dies (Linux only; elsewhere a no-op)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGQUIT)  # PR_SET_PDEATHSIG
 
 
 def free_port() -> int:
@@ -74,17 +85,50 @@ class PostgresServer:
             cwd=self.root,
         )
 
-    def start(self) -> PostgresServer:
+    def start(self, wait: float = 60.0) -> PostgresServer:
         if self.user:
             shutil.chown(self.root, self.user)
         self._run("initdb", "-D", str(self.data), "-U", "newsdigest", "--auth=trust", "-E", "UTF8", "--no-sync")
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c max_connections=200"
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-o", options, "-w", "start")
+        # The server runs as our child (not daemonised by pg_ctl) and gets SIGQUIT when we die,
+        # so a test session that is killed leaves no server behind.
+        options = ["-c", "listen_addresses=127.0.0.1", "-p", str(self.port), "-k", str(self.root)]
+        options += ["-c", "fsync=off", "-c", "max_connections=200"]
+        with (self.root / "log").open("w") as log:
+            self.proc = subprocess.Popen(
+                [str(self.bindir / "postgres"), "-D", str(self.data), *options],
+                user=self.user,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.root,
+                preexec_fn=_die_with_parent,
+            )
+        deadline = time.monotonic() + wait
+        while not self._ready():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("PostgreSQL did not start")
+            time.sleep(0.1)
         return self
 
+    def _ready(self) -> bool:
+        import psycopg
+
+        try:
+            psycopg.connect(
+                f"host=127.0.0.1 port={self.port} user=newsdigest dbname=postgres", connect_timeout=2
+            ).close()
+        except psycopg.OperationalError:
+            return False
+        return True
+
     def stop(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        proc = getattr(self, "proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGQUIT)  # immediate shutdown: the data is thrown away
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def url(self, database: str = "postgres") -> str:
