@@ -35,7 +35,7 @@ _CHROME = re.compile(
     re.I,
 )
 _CHROME_TAGS = {"nav", "header", "footer"}
-_MORE = re.compile(r"^(?:更多|more|详细|详情|查看更多|进入|点击|>>|»|\+)+\W*$", re.I)
+_MORE = re.compile(r"^\W*(?:更多|more|详细|详情|查看更多|进入|点击|>>|»|\+)+\W*$", re.I)
 _PAGER_TEXT = re.compile(
     r"^(?:\d{1,4}|首页|尾页|末页|上一?页|下一?页|前一页|后一页|next|prev(?:ious)?|last|first|[<>«»‹›]+)$", re.I
 )
@@ -283,6 +283,10 @@ def _drop_off_shape(links: list[Link]) -> list[Link]:
     """In a list of article links, a short link to a non-article URL is a category tag or a 'more' link."""
     if len(links) < MIN_LINKS:
         return links
+    # Among titles, a link of a few letters is a counter or a label (跟贴714, 评论), not an article.
+    titled = [link for link in links if _word_chars(link.text) >= 4]
+    if len(titled) / len(links) >= 0.8:
+        links = titled
     article = [link for link in links if is_article_url(link.url)]
     if len(article) / len(links) < 0.6:
         return links
