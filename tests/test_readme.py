@@ -1,6 +1,7 @@
 """The README stays true: every command it shows exists (in the style of sqlite-utils' doc tests)."""
 
 import re
+import subprocess
 
 from conftest import ROOT
 from typer.testing import CliRunner
@@ -37,3 +38,32 @@ def test_every_cli_command_shown_exists_and_takes_those_options() -> None:
         assert result.exit_code == 0 and "Usage:" in help_text, command
         for option in (w for w in words if w.startswith("--")):
             assert option in help_text, f"{command}: {option} not in `{sub} --help`"
+
+
+LAYOUT = README.split("## Layout", 1)[1].split("\n## ", 1)[0]
+NAMED = set(re.findall(r"`([^`]+)`", LAYOUT))
+PACKAGE = ROOT / "src" / "newsdigest"
+MIGRATIONS = "store/migrations/mNNNN_*.py"
+
+
+def test_layout_names_every_top_level_folder() -> None:
+    """Every top-level folder the repository tracks (not .venv, build output or bench results)."""
+    tracked = subprocess.run(["git", "ls-files"], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    folders = {line.split("/")[0] for line in tracked.splitlines() if "/" in line and not line.startswith(".")}
+    named = {path.split("/")[0] for path in NAMED if "/" in path}
+    assert folders - named == set()
+
+
+def test_layout_names_every_module_and_only_modules_that_exist() -> None:
+    """Module by module, both ways: each module under src/newsdigest/ is in the Layout's
+    table (migrations by their pattern), and each module the table names exists."""
+    modules = {
+        p.relative_to(PACKAGE).as_posix()
+        for p in PACKAGE.rglob("*.py")
+        if p.name not in {"__init__.py", "__main__.py"} and p.parent.name != "migrations"
+    }
+    named = set(re.findall(r"^\| `([^`]+\.py)` \|", LAYOUT, re.M))  # the module table's first column
+    assert modules - named == set(), "modules missing from the README's Layout"
+    assert MIGRATIONS in named
+    stale = {n for n in named - {MIGRATIONS} if not (PACKAGE / n).exists()}
+    assert stale == set(), "the README's Layout names modules that do not exist"
