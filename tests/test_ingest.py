@@ -76,3 +76,25 @@ def test_drop_folder_reads_only_known_files_inside_it(cfg, engine, tmp_path: Pat
     (drop / "sub").symlink_to(outside, target_is_directory=True)
     docs, rejected = sources.read_paths([drop])
     assert sorted(Path(d.origin).name for d in docs) == ["inside-link.txt", "ok.txt"] and rejected == []
+
+
+def test_process_is_pure_and_its_values_travel_to_workers(cfg) -> None:
+    """What Dask ships: the run's settings and each document's processed value, pickled. The
+    processed article carries its tags, summary and fingerprint; no database was touched."""
+    import pickle
+    from dataclasses import FrozenInstanceError
+
+    import pytest
+
+    settings = pipeline.Settings.from_config(cfg)
+    docs, _ = sources.read_paths([SEEDS])
+    results = [pipeline.process(d, settings) for d in docs]
+    assert not (cfg.state_dir / "newsdigest.db").exists()
+    assert pickle.loads(pickle.dumps(settings)) == settings
+    for res in results:
+        back = pickle.loads(pickle.dumps(res))
+        assert [p.id for p in back.articles] == [p.id for p in res.articles]
+        for p in res.articles:
+            assert p.tags.keywords and p.tags.summary and len(p.fingerprint.signature) == settings.dedupe.num_perm
+    with pytest.raises(FrozenInstanceError):
+        results[0].articles[0].tags = None  # type: ignore[misc]
