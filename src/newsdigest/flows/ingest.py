@@ -32,7 +32,7 @@ def collect(config: Config, only: list[str] | None) -> tuple[list[Document], lis
 @task(cache_policy=NO_CACHE)
 def process_batch(docs: list[Document], settings: pipeline.Settings) -> list[pipeline.Processed]:
     """Every stage on a batch of documents: pure, so batches run in parallel."""
-    return [pipeline.process(d, settings) for d in docs]
+    return pipeline.process_many(docs, settings)
 
 
 # The serial step: batches are saved one after another, in order, against one story index
