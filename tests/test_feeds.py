@@ -178,3 +178,36 @@ def test_gbk_page_with_a_few_broken_bytes_is_decoded_not_rejected():
     assert "艺术史研究" in declared and declared.count("\ufffd") < 20
     undeclared = decode.decode((pages / "6dc2d508-abb9-467c-bbea-1fedfcec5f9d.html").read_bytes(), "text/html")
     assert decode.quality_problem(undeclared) is None
+
+
+def test_a_feed_of_many_items_is_read_up_to_max_items_newest_and_the_rest_reported(cfg, engine):
+    from newsdigest.fetch import FetchSettings
+
+    items = "".join(
+        f"<item><title>第{i}条</title><link>http://news.example.cn/{i}</link>"
+        f"<pubDate>Mon, 01 Sep 2025 {i // 60:02d}:{i % 60:02d}:00 +0800</pubDate><description>短讯{i}</description></item>"
+        for i in range(1200)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+    with LocalServer() as server:
+        url = server.add("/many.xml", body=body, headers={"Content-Type": "application/rss+xml"})
+        with Fetcher(FetchSettings(per_host_delay=0, max_items=100)) as fetcher:
+            got = collection.collect(fetcher.settings, [Source(kind="feed", name="many", url=url)], engine, fetcher)
+    assert len(got.documents) == 100 and {d.title_hint for d in got.documents} == {
+        f"第{i}条" for i in range(1100, 1200)
+    }
+    assert any("1100 older items left for later runs" in r.reason for r in got.rejected)
+
+
+def test_a_feed_declaring_entities_is_refused_in_one_line(cfg, engine):
+    from newsdigest import feeds
+
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY e "'
+        + "产教".encode() * 5000
+        + b'">]><rss version="2.0"><channel><item><title>x</title><description>'
+        + b"&e;" * 5000
+        + b"</description></item></channel></rss>"
+    )
+    with pytest.raises(feeds.FeedError, match="declares its own XML entities"):
+        feeds.parse(bomb, "http://x.cn/feed")

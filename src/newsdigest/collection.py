@@ -77,15 +77,19 @@ def _page_document(run: _Run, item: Item | None, page: Fetched) -> Document | st
     )
 
 
-def _parse_run(run: _Run, out: Collected) -> None:
+def _parse_run(run: _Run, out: Collected, max_items: int) -> None:
     """Parse a fetched feed body into run.items, or record why not."""
     fetched = run.fetched
     assert fetched is not None
     try:
-        feed = parse(fetched.body, run.source.url or "", fetched.content_type, run.source.encoding)
+        feed = parse(fetched.body, run.source.url or "", fetched.content_type, run.source.encoding, max_items)
     except FeedError as exc:
         out.rejected.append(run.health.fail(str(exc)))
         return
+    if feed.left:  # not marked seen: a later run reads them once the newer ones are known
+        run.keep_validators = False
+        note = f"{feed.left} older items left for later runs (max_items {max_items})"
+        out.rejected.append(run.health.reject(run.source.location, note))
     run.health.bozo = feed.bozo
     run.health.seen = len(feed.items)
     run.items = feed.items
@@ -198,7 +202,7 @@ def _collect(runs: list[_Run], engine: Engine, fetcher: Fetcher, out: Collected)
     for run, fetched in zip(runs, fetcher.get_many(requests), strict=True):
         run.fetched = fetched
         if _handle_fetched(run, out):
-            _parse_run(run, out)
+            _parse_run(run, out, fetcher.settings.max_items)
     feeds = [r for r in runs if r.items]
     _fresh_items(feeds, engine)
     _items_to_documents(feeds, fetcher, out)

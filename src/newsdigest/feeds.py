@@ -21,10 +21,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
 
-from newsdigest import decode
+from newsdigest import decode, feedbounds
 
 # An item whose text is shorter than this is taken for a summary of its page.
 FULL_TEXT_MIN_CHARS = 400
+MAX_ITEMS = 500  # [fetch] max_items: the newest items read per feed and run
 _BLOCKS = {
     "p",
     "div",
@@ -150,6 +151,7 @@ class ParsedFeed:
     version: str = ""
     bozo: str | None = None
     items: list[Item] = field(default_factory=list)
+    left: int = 0  # older items over max_items, left for later runs
 
 
 def _struct_date(value: Any) -> date | None:
@@ -246,13 +248,31 @@ def parse_json_feed(text: str, feed_url: str) -> ParsedFeed:
     return ParsedFeed(str(data.get("title") or ""), "json", None, items)
 
 
-def parse(body: bytes, feed_url: str, content_type: str | None = None, override: str | None = None) -> ParsedFeed:
-    """A fetched feed body to items; raises FeedError with a one-line reason when unusable."""
+def parse(
+    body: bytes,
+    feed_url: str,
+    content_type: str | None = None,
+    override: str | None = None,
+    max_items: int = MAX_ITEMS,
+) -> ParsedFeed:
+    """A fetched feed body to items (the newest ``max_items``; ``left`` counts the others);
+    raises FeedError with a one-line reason when unusable."""
     if not body.strip():
         raise FeedError("empty response")
     kind = sniff(body, content_type)
     if kind == "html":
         raise FeedError("an HTML page was served where a feed was expected")
+    if refused := feedbounds.refuse_entities(body):
+        raise FeedError(refused)
+    body, left = feedbounds.newest_items(body, max_items) if kind == "feed" else (body, 0)
+    parsed = _parse_body(body, feed_url, content_type, override, kind)
+    if left or len(parsed.items) > max_items:  # a JSON feed is cut here, after parsing
+        parsed.left = left + max(0, len(parsed.items) - max_items)
+        parsed.items = parsed.items[:max_items]
+    return parsed
+
+
+def _parse_body(body: bytes, feed_url: str, content_type: str | None, override: str | None, kind: str) -> ParsedFeed:
     try:
         text = decode.decode(body, content_type, override)
     except decode.DecodeError as exc:

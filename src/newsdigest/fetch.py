@@ -95,6 +95,7 @@ class FetchSettings:
     retry_after_cap: float = 60.0
     concurrency: int = 8  # requests in flight over all hosts
     robots: bool = True  # honour robots.txt (read once per host per Fetcher, i.e. per run)
+    max_items: int = 500  # newest items read per feed and run (feeds.py); the rest wait
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any] | None) -> FetchSettings:
