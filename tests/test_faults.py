@@ -17,8 +17,9 @@ import pytest
 from conftest import ROOT
 from digest_samples import insert_week, monday
 from faultservers import FaultSMTP
+from httpserver import LocalServer, Route
 
-from newsdigest import config, pipeline, sources, store
+from newsdigest import config, store
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import synth
@@ -26,10 +27,10 @@ import synth
 BIN = Path(sys.executable).parent / "newsdigest"
 
 
-def start(state: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+def start(state: Path, *args: str, env: dict[str, str] | None = None, config: Path | None = None) -> subprocess.Popen:
     base = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDIGEST_")}
     return subprocess.Popen(
-        [str(BIN), "--state", str(state), "--config", str(ROOT / "newsdigest.toml"), *args],
+        [str(BIN), "--state", str(state), "--config", str(config or ROOT / "newsdigest.toml"), *args],
         env={**base, **(env or {})},
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -77,28 +78,52 @@ def stories(state: Path) -> set[tuple]:
 @pytest.fixture(scope="module")
 def drop_folder(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("drop")
-    for doc in synth.corpus(150, seed=7):
+    for doc in synth.corpus(100, seed=7):
         (folder / f"{doc.name}.txt").write_text(doc.text(), encoding="utf-8")
     return folder
 
 
-def test_kill_during_a_folder_ingest_loses_and_doubles_nothing(drop_folder, tmp_path):
-    reference = tmp_path / "reference"
-    cfg = config.load(ROOT / "newsdigest.toml", reference, env={})
-    docs, bad = sources.read_paths([drop_folder])
-    pipeline.ingest(store.connect(cfg.store_url), pipeline.Settings.from_config(cfg), docs, bad)
-    killed = tmp_path / "killed"
-    proc = start(killed, "ingest", str(drop_folder))
-    # killed once the first batch is stored, while later ones are still being processed
-    cut = wait_for(lambda: query(killed, "SELECT count(*) FROM documents") not in ([], [(0,)]), proc)
-    kill(proc)
-    rerun = start(killed, "ingest", str(drop_folder))
-    out, err = rerun.communicate(timeout=300)
+def feed_body(base: str, count: int) -> bytes:
+    items = "".join(
+        f"<item><title>{d.title}</title><link>{base}/a/{i}.html</link><guid>g{i}</guid>"
+        f"<description><![CDATA[{''.join(f'<p>{p}</p>' for p in d.body)}]]></description></item>"
+        for i, d in enumerate(synth.corpus(count, seed=11))
+    )
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+
+
+def sources_config(path: Path, folder: Path, feed: str) -> Path:
+    text = (ROOT / "newsdigest.toml").read_text(encoding="utf-8").split("[[sources]]")[0]
+    text += f'\n[[sources]]\nkind = "folder"\nname = "drop"\npath = "{folder}"\n'
+    text += f'\n[[sources]]\nkind = "feed"\nname = "feed"\nurl = "{feed}"\n'
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def fetch_state(state: Path) -> tuple[set, set]:
+    return set(query(state, "SELECT key FROM feed_items")), set(query(state, "SELECT url, etag FROM http_cache"))
+
+
+def test_kill_during_an_ingest_of_a_folder_and_a_feed_loses_and_doubles_nothing(drop_folder, tmp_path):
+    with LocalServer() as server:
+        feed = server.add("/feed.xml", Route(body=feed_body(server.base, 120), etag='"f1"'))
+        conf = sources_config(tmp_path / "newsdigest.toml", drop_folder, feed)
+        env = {"NEWSDIGEST_FETCH_PER_HOST_DELAY": "0"}
+        reference = tmp_path / "reference"
+        assert start(reference, "ingest", env=env, config=conf).wait(timeout=300) == 0
+        killed = tmp_path / "killed"
+        proc = start(killed, "ingest", env=env, config=conf)
+        # killed once the first batch is stored, while later ones are still being processed
+        cut = wait_for(lambda: query(killed, "SELECT count(*) FROM documents") not in ([], [(0,)]), proc)
+        kill(proc)
+        rerun = start(killed, "ingest", env=env, config=conf)
+        out, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err
-    assert stories(killed) == stories(reference) and len(stories(reference)) >= 150
+    assert stories(killed) == stories(reference) and len(stories(reference)) >= 220
     assert query(killed, "SELECT count(*) FROM documents") == query(reference, "SELECT count(*) FROM documents")
+    assert fetch_state(killed) == fetch_state(reference) and len(fetch_state(reference)[0]) == 240  # guid and link
     assert query(killed, "PRAGMA integrity_check") == [("ok",)]
-    assert cut or "already known: 150" in out  # cut mid-way, or the machine was too fast to cut
+    assert cut or "already known: 220" in out  # cut mid-way, or the machine was too fast to cut
 
 
 def test_kill_during_a_send_before_the_data_is_resent_once_with_its_message_id(state):

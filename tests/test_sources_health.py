@@ -175,6 +175,7 @@ def test_changed_feed_only_new_items_are_taken(tmp_path):
         route = srv.add("/f.xml", body=body)
         source = config.Source("feed", "f", url=route)
         first = collection.collect(FetchSettings.from_mapping(cfg.sections.get("fetch")), [source], engine)
+        pipeline.ingest(engine, pipeline.Settings.from_config(cfg), first.documents)  # seen once stored
         srv.routes["/f.xml"].body = _rss(srv.base, ["/x/1", "/x/2", "/x/3"])
         second = collection.collect(FetchSettings.from_mapping(cfg.sections.get("fetch")), [source], engine)
     assert len(first.documents) == 2

@@ -12,7 +12,7 @@ caller passes in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine
 
@@ -43,6 +43,7 @@ class _Run:
     items: list[Item] = field(default_factory=list)
     keep_validators: bool = True  # False when an item failed transiently: fetch the feed again next run
     seen_keys: dict[str, str] = field(default_factory=dict)
+    last_doc: int | None = None  # index of its last document in Collected.documents
 
 
 def _document(run: _Run, item: Item) -> Document:
@@ -54,6 +55,7 @@ def _document(run: _Run, item: Item) -> Document:
         url=item.link,
         title_hint=item.title,
         published_hint=item.published,
+        seen=item.keys,
     )
 
 
@@ -74,6 +76,7 @@ def _page_document(run: _Run, item: Item | None, page: Fetched) -> Document | st
         encoding=run.source.encoding,
         title_hint=item.title if item else None,
         published_hint=item.published if item else None,
+        seen=item.keys if item else (),
     )
 
 
@@ -117,11 +120,18 @@ def _settle_page(run: _Run, item: Item, page: Fetched, out: Collected) -> None:
         out.rejected.append(run.health.reject(item.origin, f"article page: {page.error}"))
     else:
         doc = _page_document(run, item, page)
-        if isinstance(doc, str):
-            out.rejected.append(run.health.reject(item.origin, f"article page: {doc}"))
-        else:
-            out.documents.append(doc)
+        if not isinstance(doc, str):
+            _hand_over(run, doc, out)
+            return
+        out.rejected.append(run.health.reject(item.origin, f"article page: {doc}"))
     run.seen_keys.update(dict.fromkeys(item.keys, run.source.name))
+
+
+def _hand_over(run: _Run, doc: Document, out: Collected) -> None:
+    """A document for the pipeline: its item is marked seen when the document is stored (the
+    keys travel with it); the feed's validators travel with its last document (``_save_state``)."""
+    out.documents.append(doc)
+    run.last_doc = len(out.documents) - 1
 
 
 def _items_to_documents(runs: list[_Run], fetcher: Fetcher, out: Collected) -> None:
@@ -132,10 +142,10 @@ def _items_to_documents(runs: list[_Run], fetcher: Fetcher, out: Collected) -> N
             if run.source.full_text and not item.full and item.link:
                 pages.append((run, item))
                 continue
-            run.seen_keys.update(dict.fromkeys(item.keys, run.source.name))
             if item.text.strip():
-                out.documents.append(_document(run, item))
+                _hand_over(run, _document(run, item), out)
             else:
+                run.seen_keys.update(dict.fromkeys(item.keys, run.source.name))
                 out.rejected.append(run.health.reject(item.origin, "feed item has no text (title only)"))
     fetched = fetcher.get_many(Request(item.link or "", accept=PAGE_ACCEPT) for _, item in pages)
     for (run, item), page in zip(pages, fetched, strict=True):
@@ -211,15 +221,16 @@ def _collect(runs: list[_Run], engine: Engine, fetcher: Fetcher, out: Collected)
 def _save_state(runs: list[_Run], engine: Engine, out: Collected) -> None:
     at = store.now()
     # A source that failed keeps no validators, so the next run fetches it in full and reports again.
-    fetchstate.save_validators(
-        engine,
-        {
-            r.source.url or "": r.fetched.validators
-            for r in runs
-            if r.fetched and not r.fetched.not_modified and r.keep_validators and r.health.status != "error"
-        },
-        at,
-    )
+    keep = {
+        r.source.url or "": r.fetched.validators
+        for r in runs
+        if r.fetched and not r.fetched.not_modified and r.keep_validators and r.health.status != "error"
+    }
+    for r in runs:  # stored with the feed's last document (batches are saved in order), not before
+        if r.last_doc is not None and (url := r.source.url or "") in keep:
+            v = keep.pop(url)
+            out.documents[r.last_doc] = replace(out.documents[r.last_doc], completes=(url, v.etag, v.last_modified))
+    fetchstate.save_validators(engine, keep, at)
     seen: dict[str, str] = {}
     for r in runs:
         seen.update(r.seen_keys)

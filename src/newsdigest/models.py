@@ -90,6 +90,12 @@ class Document:
     title_hint: str | None = None  # e.g. a feed item's title
     published_hint: date | None = None
     listed_date: date | None = None  # the date beside its link on a list page: used when the page shows none
+    # Fetch-state keys (a feed item's guid, link…) marked seen in the transaction that stores
+    # this document, never before: a crash in between must not lose the item for good.
+    seen: tuple[str, ...] = ()
+    # (url, etag, last_modified) of the feed whose last document this is: the validators are
+    # stored with it, so a 304 never stands for items that were not stored.
+    completes: tuple[str, str | None, str | None] | None = None
 
 
 @dataclass(frozen=True)

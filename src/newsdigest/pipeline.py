@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from newsdigest import clean, decode, dedupe, entities, extract, meta, relevance, split, store, summarize, tag
 from newsdigest.models import Article, Document, Fingerprint, Meta, Rejected, StoredArticle, Tags, Topic
-from newsdigest.store import locks
+from newsdigest.store import fetchstate, locks
 from newsdigest.store.story_index import StoryIndex, add_entries
 
 log = logging.getLogger("newsdigest.pipeline")
@@ -76,6 +76,8 @@ class Processed:
     source: str | None
     articles: tuple[ProcessedArticle, ...] = ()
     rejected: Rejected | None = None
+    seen: tuple[str, ...] = ()  # the document's fetch-state keys, stored with it
+    completes: tuple[str, str | None, str | None] | None = None  # a feed's validators, stored with it
 
 
 @dataclass
@@ -205,10 +207,10 @@ def process_many(docs: list[Document], settings: Settings) -> list[Processed]:
     out = []
     for d, digest, arts in read:
         if isinstance(arts, Rejected):
-            out.append(Processed(d.origin, digest, d.source, rejected=arts))
+            out.append(Processed(d.origin, digest, d.source, rejected=arts, seen=d.seen, completes=d.completes))
             continue
         done = [_derived(digest, a, next(tagged), next(prints)) for a in arts]
-        out.append(Processed(d.origin, digest, d.source, articles=tuple(done)))
+        out.append(Processed(d.origin, digest, d.source, articles=tuple(done), seen=d.seen, completes=d.completes))
     return out
 
 
@@ -276,6 +278,9 @@ def save(engine: Engine, results: list[Processed], seen: datetime, index: StoryI
     with locks.exclusive(engine, locks.WRITE) as conn:
         fresh, known = _not_stored(engine, results)
         report = _save_locked(engine, conn, fresh, seen, index)
+        # Fetch state in the same transaction as the documents it covers (issue 11).
+        fetchstate.add_seen(conn, {k: r.source or "" for r in results for k in r.seen}, seen)
+        fetchstate.add_validators(conn, [r.completes for r in results if r.completes], seen)
     report.documents_in, report.already_known = len(results), known
     log.debug(
         "stored %d documents: %d new articles; %d stored meanwhile by another run",
@@ -337,6 +342,7 @@ def begin(
     """Start an ingest: the documents still to process, and a report that counts the rest
     (already stored, unreadable). The CLI and the ingest flow both start here."""
     fresh, skipped = unseen(engine, docs)
+    _seen_already_stored(engine, docs, fresh, seen)
     record_input_rejects(engine, input_rejects, seen)
     log.info(
         "%d documents: %d to process, %d stored before; %d unreadable",
@@ -374,6 +380,15 @@ def ingest(
         if progress:
             progress(len(batch))
     return report
+
+
+def _seen_already_stored(engine: Engine, docs: list[Document], fresh: list[Document], at: datetime) -> None:
+    """Documents stored before their keys were (an older version, another source): mark them."""
+    todo = {id(d) for d in fresh}
+    keys = {k: d.source or "" for d in docs if d.seen and id(d) not in todo for k in d.seen}
+    if keys:
+        with engine.begin() as conn:
+            fetchstate.add_seen(conn, keys, at)
 
 
 def record_input_rejects(engine: Engine, rejected: list[Rejected], seen: datetime) -> None:

@@ -12,7 +12,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, Text, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
 
 from newsdigest.fetch import Validators
 from newsdigest.models import Rejected, Source
@@ -114,6 +127,28 @@ def known_keys(engine: Engine, keys: Iterable[str]) -> set[str]:
         for chunk in chunks(keys):
             found.update(conn.scalars(select(feed_items.c.key).where(feed_items.c.key.in_(chunk))))
     return found
+
+
+def add_validators(conn: Connection, items: list[tuple[str, str | None, str | None]], at: datetime) -> None:
+    """``save_validators`` inside the caller's transaction, for (url, etag, last_modified)."""
+    if not items:
+        return
+    conn.execute(http_cache.delete().where(http_cache.c.url.in_([url for url, _, _ in items])))
+    rows = [{"url": u, "etag": e, "last_modified": lm, "updated": at} for u, e, lm in items if e or lm]
+    if rows:
+        conn.execute(insert(http_cache), rows)
+
+
+def add_seen(conn: Connection, keys: dict[str, str], at: datetime) -> None:
+    """``mark_seen`` inside the caller's transaction (the one that stores the documents)."""
+    if not keys:
+        return
+    known: set[str] = set()
+    for chunk in chunks(list(keys)):
+        known.update(conn.scalars(select(feed_items.c.key).where(feed_items.c.key.in_(chunk))))
+    fresh = sorted(set(keys) - known)
+    if fresh:
+        conn.execute(insert(feed_items), [{"key": k, "source": keys[k], "first_seen": at} for k in fresh])
 
 
 def mark_seen(engine: Engine, keys: dict[str, str], at: datetime) -> None:
