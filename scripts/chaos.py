@@ -366,7 +366,7 @@ def _run_trials(work: Path, trials: int, rng: random.Random, inbox: SlowInbox, p
             seen = kill_at(proc, rng.uniform(1.0, ref_run.seconds))
         row.leftover += leftovers(seen)
         again = run(config, state, ["run"], env)
-        uncertain += "uncertain" in again.out + again.err
+        uncertain += "may have been delivered" in again.out + again.err
         counts.append(inbox.count(rcpt))
         _count(row, Snapshot.of(state), ref, again)
         shutil.rmtree(state.parent)
