@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from newsdigest import store
 from newsdigest.feeds import FeedError, Item, canonical_link, parse, sniff
-from newsdigest.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetched, Fetcher, FetchSettings, Request, Validators
+from newsdigest.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetched, Fetcher, FetchSettings, Request, Validators, borrowed
 from newsdigest.models import Document, Rejected, Source
 from newsdigest.store import fetchstate
 from newsdigest.store.fetchstate import Health
@@ -187,13 +187,8 @@ def collect(
     for run in runs:
         if not run.source.url:
             out.rejected.append(run.health.fail("no url configured"))
-    own = fetcher is None
-    fetcher = fetcher or Fetcher(settings)
-    try:
-        _collect([r for r in runs if r.source.url], engine, fetcher, out)
-    finally:
-        if own:
-            fetcher.close()
+    with borrowed(settings, fetcher) as using:
+        _collect([r for r in runs if r.source.url], engine, using, out)
     out.health = [r.health for r in runs]
     _save_state(runs, engine, out)
     return out

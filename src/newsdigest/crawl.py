@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from newsdigest import decode, listpage, sitemaps, store
 from newsdigest.collection import Collected
 from newsdigest.feeds import canonical_link, item_key, sniff
-from newsdigest.fetch import PAGE_ACCEPT, Fetched, Fetcher, FetchSettings, Request, Validators
+from newsdigest.fetch import PAGE_ACCEPT, Fetched, Fetcher, FetchSettings, Request, Validators, borrowed
 from newsdigest.models import Document, Source
 from newsdigest.store import fetchstate
 from newsdigest.store.fetchstate import Health
@@ -76,13 +76,8 @@ def collect_sources(
     """Fetch site and sitemap sources and their new articles; record state and health."""
     out = Collected()
     runs = [_Run(s, Health(s.name, s.kind, s.location)) for s in sources]
-    own = fetcher is None
-    fetcher = fetcher or Fetcher(settings)
-    try:
-        _collect(runs, engine, fetcher, out)
-    finally:
-        if own:
-            fetcher.close()
+    with borrowed(settings, fetcher) as using:
+        _collect(runs, engine, using, out)
     out.health = [r.health for r in runs]
     _save_state(runs, engine, out)
     return out

@@ -200,7 +200,9 @@ class _Watchdog:
             timer.cancel()
 
 
-class _SMTP(smtplib.SMTP):
+class _Watched(smtplib.SMTP):
+    """An SMTP connection whose socket the watchdog can shut at the deadline (plain or SSL)."""
+
     watchdog: _Watchdog
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
@@ -209,13 +211,12 @@ class _SMTP(smtplib.SMTP):
         return sock
 
 
-class _SMTPSSL(smtplib.SMTP_SSL):
-    watchdog: _Watchdog
+class _SMTP(_Watched):
+    pass
 
-    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
-        sock = super()._get_socket(host, port, timeout)
-        self.watchdog.watch(sock)
-        return sock
+
+class _SMTPSSL(_Watched, smtplib.SMTP_SSL):
+    pass
 
 
 def _connect(s: MailSettings, watchdog: _Watchdog) -> smtplib.SMTP:

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -382,3 +383,8 @@ def _with_attempts(fetched: Fetched, attempts: int) -> Fetched:
         attempts,
         fetched.transient,
     )
+
+
+def borrowed(settings: FetchSettings, fetcher: Fetcher | None = None) -> AbstractContextManager[Fetcher]:
+    """The caller's fetcher, left open for its next source, or one of our own closed afterwards."""
+    return nullcontext(fetcher) if fetcher is not None else Fetcher(settings)
