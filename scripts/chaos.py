@@ -3,11 +3,12 @@
 Everything runs on loopback, through the installed ``newsdigest`` command, as an
 operator would run it:
 
-1. **ingest** trials: a drop folder of synthetic news (scripts/synth.py) and a local
-   feed (full-text items and summary-only items whose pages are fetched). Each trial
+1. **ingest** trials: a drop folder of synthetic news (scripts/synth.py), a local
+   feed (full-text items and summary-only items whose pages are fetched) and a local site
+   without a feed (tests/fakesite.py: list pages, then their articles). Each trial
    starts ``newsdigest ingest`` on a fresh state, kills it with SIGKILL at a random
    moment of an uninterrupted run's duration, then runs it again to the end. The
-   articles, their stories and the fetch state (seen feed items, validators) must
+   articles, their stories and the fetch state (seen feed items and list-page links, validators) must
    equal the uninterrupted run's; ``PRAGMA integrity_check`` must say ok.
 2. **run** trials: ``newsdigest run`` (Prefect, a temporary server) sending to a local
    aiosmtpd that answers slowly, so that kills land in the send too (every other trial
@@ -51,6 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "scripts")]
 
 import synth  # noqa: E402
+from fakesite import FakeSite  # noqa: E402
 from faultservers import FaultSMTP, trickle_body, trickle_head  # noqa: E402
 from httpserver import LocalServer, Route  # noqa: E402
 
@@ -99,12 +101,20 @@ def build_drop(folder: Path, count: int = 300) -> None:
     (folder / "binary.txt").write_bytes(bytes(range(256)) * 40)
 
 
-def write_config(path: Path, drop: Path | None, feed: str | None) -> Path:
+def build_site(server: LocalServer) -> str:
+    """A site without a feed (tests/fakesite.py): its news column's list pages, then its articles."""
+    FakeSite().serve(server)
+    return server.url("/xwzx/index.html")
+
+
+def write_config(path: Path, drop: Path | None, feed: str | None, site: str | None = None) -> Path:
     text = (ROOT / "newsdigest.toml").read_text(encoding="utf-8").split("[[sources]]")[0]
     if drop:
         text += f'\n[[sources]]\nkind = "folder"\nname = "drop"\npath = "{drop}"\n'
     if feed:
         text += f'\n[[sources]]\nkind = "feed"\nname = "chaos feed"\nurl = "{feed}"\nfull_text = true\n'
+    if site:
+        text += f'\n[[sources]]\nkind = "site"\nname = "chaos site"\nurl = "{site}"\nmax_pages = 3\n'
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -265,14 +275,15 @@ class Row:
 
 def ingest_trials(work: Path, trials: int, rng: random.Random) -> Row:
     with LocalServer() as server:
-        config = write_config(work / "ingest.toml", work / "drop", build_feed(server))
+        config = write_config(work / "ingest.toml", work / "drop", build_feed(server), build_site(server))
         env = environment(work)
         reference = work / "ingest-ref" / "state"
         reference.parent.mkdir()
         ref_run = run(config, reference, ["ingest"], env)
         ref = Snapshot.of(reference)
         row = Row(
-            "ingest (folder + feed)", notes=[f"uninterrupted: {ref_run.seconds:.1f} s, {len(ref.articles)} articles"]
+            "ingest (folder + feed + site)",
+            notes=[f"uninterrupted: {ref_run.seconds:.1f} s, {len(ref.articles)} articles"],
         )
         for i in range(trials):
             state = work / f"ingest-{i}" / "state"
