@@ -98,3 +98,30 @@ def test_process_is_pure_and_its_values_travel_to_workers(cfg) -> None:
             assert p.tags.keywords and p.tags.summary and len(p.fingerprint.signature) == settings.dedupe.num_perm
     with pytest.raises(FrozenInstanceError):
         results[0].articles[0].tags = None  # type: ignore[misc]
+
+
+def test_past_the_run_deadline_what_is_stored_stays_and_the_rest_waits_for_the_next_run(cfg, engine) -> None:
+    import time
+
+    from newsdigest import sources
+
+    docs, rejected = sources.read_paths([SEEDS])
+    settings = pipeline.Settings.from_config(cfg)
+    cut = pipeline.ingest(engine, settings, docs, rejected, deadline=time.monotonic() - 1, batch_size=2)
+    # the first batch is stored all the same (a run always makes progress), the rest waits
+    assert cut.left == 3 and cut.as_dict()["left_for_next_run"].endswith(
+        "3 documents not processed, left for the next run"
+    )
+    first = {a.origin for a in store.load_articles(engine)}
+    assert len(first) == 2
+    rest = pipeline.ingest(engine, settings, docs, rejected)
+    assert rest.left == 0 and rest.already_known == 2 and "left_for_next_run" not in rest.as_dict()
+    assert len({a.id for a in store.load_articles(engine)}) == 8 and first < {
+        a.origin for a in store.load_articles(engine)
+    }
+
+
+def test_the_run_deadline_comes_from_the_run_section(cfg) -> None:
+    assert pipeline.deadline_of(cfg) is None
+    cfg.sections["run"]["deadline"] = 600
+    assert pipeline.deadline_of(cfg) is not None and not pipeline.past(pipeline.deadline_of(cfg))

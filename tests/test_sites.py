@@ -37,8 +37,12 @@ def _paths(server: LocalServer) -> list[str]:
 
 
 def _run(cfg, engine, *sources: Source) -> collection.Collected:
+    """Collect, then store the documents: their targets are marked seen, and the list pages'
+    validators kept, only in the transaction that stores them."""
     with Fetcher(FAST) as fetcher:
-        return crawl.collect_sources(FAST, list(sources), engine, fetcher)
+        got = crawl.collect_sources(FAST, list(sources), engine, fetcher)
+    pipeline.ingest(engine, pipeline.Settings.from_config(cfg), got.documents)
+    return got
 
 
 def _site_sources(server: LocalServer, max_pages: int = 5) -> list[Source]:

@@ -132,6 +132,8 @@ def _print_report(report: pipeline.IngestReport) -> None:
     )
     for r in report.rejected:
         err.print(f"rejected: {r.origin}: {r.reason}", highlight=False, markup=False)
+    if line := report.left_line():
+        out.print(line, highlight=False, markup=False)
 
 
 @app.command()
@@ -147,13 +149,20 @@ def ingest(
     from newsdigest import pipeline, sources
 
     cfg = ctx.obj.load()
+    deadline = pipeline.deadline_of(cfg)
     engine = _engine(cfg)
-    docs, rejected = sources.collect(cfg, engine, inputs or None)
+    got = sources.gather(cfg, engine, inputs or None, deadline)
     with Progress(console=err, transient=True, disable=not err.is_terminal) as progress:
-        task = progress.add_task("ingesting", total=len(docs))
+        task = progress.add_task("ingesting", total=len(got.documents))
         report = pipeline.ingest(
-            engine, pipeline.Settings.from_config(cfg), docs, rejected, progress=lambda n: progress.advance(task, n)
+            engine,
+            pipeline.Settings.from_config(cfg),
+            got.documents,
+            got.rejected,
+            progress=lambda n: progress.advance(task, n),
+            deadline=deadline,
         )
+    report.unfetched = got.left
     _print_report(report)
 
 

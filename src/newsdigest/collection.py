@@ -31,6 +31,15 @@ class Collected:
     documents: list[Document] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     health: list[Health] = field(default_factory=list)
+    left: int = 0  # fetches not made (or cut) before the run's deadline: the next run makes them
+
+
+def note_left(health: Health, left: int, out: Collected) -> None:
+    """What the run's deadline left of one source: one line on its health record, counted in
+    ``out.left`` (not a rejected input: nothing is wrong with it, and the next run takes it)."""
+    if left:
+        health.reject(health.location, f"{left} fetches left for the next run ([run] deadline)")
+        out.left += left
 
 
 @dataclass
@@ -44,6 +53,7 @@ class _Run:
     keep_validators: bool = True  # False when an item failed transiently: fetch the feed again next run
     seen_keys: dict[str, str] = field(default_factory=dict)
     last_doc: int | None = None  # index of its last document in Collected.documents
+    left: int = 0  # fetches the run's deadline left for the next run
 
 
 def _document(run: _Run, item: Item) -> Document:
@@ -112,6 +122,9 @@ def _fresh_items(runs: list[_Run], engine: Engine) -> None:
 
 
 def _settle_page(run: _Run, item: Item, page: Fetched, out: Collected) -> None:
+    if page.left:  # not marked seen, validators not kept: the next run fetches the item's page
+        run.keep_validators, run.left = False, run.left + 1
+        return
     if page.error:
         run.keep_validators = run.keep_validators and not page.transient
         if page.transient:  # not marked seen: the feed is fetched in full again next time
@@ -156,6 +169,9 @@ def _handle_fetched(run: _Run, out: Collected) -> bool:
     """Classify the source's own fetch; True when its body needs parsing as a feed."""
     fetched, health = run.fetched, run.health
     assert fetched is not None
+    if fetched.left:
+        health.status, run.keep_validators, run.left = "left", False, 1
+        return False
     if fetched.error:
         out.rejected.append(health.fail(fetched.error))
         run.keep_validators = False
@@ -173,22 +189,29 @@ def _handle_fetched(run: _Run, out: Collected) -> bool:
     health.seen = health.new = 1
     if isinstance(doc, str):
         out.rejected.append(health.reject(run.source.location, doc))
-    else:
-        out.documents.append(doc)
+    else:  # its validators travel with it: kept only once it is stored
+        _hand_over(run, doc, out)
     return False
 
 
 def collect(
-    settings: FetchSettings, sources: list[Source], engine: Engine, fetcher: Fetcher | None = None
+    settings: FetchSettings,
+    sources: list[Source],
+    engine: Engine,
+    fetcher: Fetcher | None = None,
+    deadline: float | None = None,
 ) -> Collected:
-    """Fetch feed and page sources (kind ``auto`` is sniffed) and record their state and health."""
+    """Fetch feed and page sources (kind ``auto`` is sniffed) and record their state and health.
+    ``deadline`` (the run's, for a fetcher of our own) stops new fetches; what it left is counted."""
     out = Collected()
     runs = [_Run(s, Health(s.name, s.kind, s.location)) for s in sources]
     for run in runs:
         if not run.source.url:
             out.rejected.append(run.health.fail("no url configured"))
-    with borrowed(settings, fetcher) as using:
+    with borrowed(settings, fetcher, deadline) as using:
         _collect([r for r in runs if r.source.url], engine, using, out)
+    for run in runs:
+        note_left(run.health, run.left, out)
     out.health = [r.health for r in runs]
     _save_state(runs, engine, out)
     return out
@@ -224,7 +247,7 @@ def _save_state(runs: list[_Run], engine: Engine, out: Collected) -> None:
     for r in runs:  # stored with the feed's last document (batches are saved in order), not before
         if r.last_doc is not None and (url := r.source.url or "") in keep:
             v = keep.pop(url)
-            out.documents[r.last_doc] = replace(out.documents[r.last_doc], completes=(url, v.etag, v.last_modified))
+            out.documents[r.last_doc] = replace(out.documents[r.last_doc], completes=((url, v.etag, v.last_modified),))
     fetchstate.save_validators(engine, keep, at)
     seen: dict[str, str] = {}
     for r in runs:
@@ -233,7 +256,13 @@ def _save_state(runs: list[_Run], engine: Engine, out: Collected) -> None:
     fetchstate.record_health(engine, out.health, at)
 
 
-def collect_urls(settings: FetchSettings, urls: list[str], engine: Engine, fetcher: Fetcher | None = None) -> Collected:
+def collect_urls(
+    settings: FetchSettings,
+    urls: list[str],
+    engine: Engine,
+    fetcher: Fetcher | None = None,
+    deadline: float | None = None,
+) -> Collected:
     """Ad-hoc URLs (``newsdigest ingest URL``): feed or page is sniffed; summary items get their page."""
     sources = [Source(kind="auto", name=u, url=u, full_text=True) for u in urls]
-    return collect(settings, sources, engine, fetcher)
+    return collect(settings, sources, engine, fetcher, deadline)

@@ -21,7 +21,7 @@ __all__ = ["Config", "ConfigError", "Source", "Topic", "load"]
 # Names the mail issue fixed that do not follow <SECTION>_<KEY>.
 _ALIASES = {"NEWSDIGEST_MAIL_FROM": ("smtp", "mail_from"), "NEWSDIGEST_MAIL_TO": ("smtp", "mail_to")}
 KINDS = ("folder", "feed", "page", "site", "sitemap")
-SECTIONS = ("digest", "schedule", "store", "dedupe", "fetch", "smtp", "profile", "runner")
+SECTIONS = ("run", "digest", "schedule", "store", "dedupe", "fetch", "smtp", "profile", "runner")
 
 
 class ConfigError(Exception):

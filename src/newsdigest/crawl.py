@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine
 
 from newsdigest import decode, listpage, sitemaps, store
-from newsdigest.collection import Collected
+from newsdigest.collection import Collected, note_left
 from newsdigest.feeds import canonical_link, item_key, sniff
 from newsdigest.fetch import PAGE_ACCEPT, Fetched, Fetcher, FetchSettings, Request, Validators, borrowed
 from newsdigest.models import Document, Source
@@ -66,8 +66,10 @@ class _Run:
     baseline: list[Target] = field(default_factory=list)  # recorded as seen, not fetched
     validators: dict[str, Validators] = field(default_factory=dict)  # to save for next run
     keep_validators: bool = True
-    seen_keys: dict[str, str] = field(default_factory=dict)
+    seen_keys: dict[str, str] = field(default_factory=dict)  # marked at collection: baseline, rejected
     ready: Fetched | None = None  # the source URL, fetched with every other source's at once
+    last_doc: int | None = None  # index of its last document in Collected.documents
+    left: int = 0  # fetches the run's deadline left for the next run
 
 
 def collect_sources(
@@ -78,6 +80,8 @@ def collect_sources(
     runs = [_Run(s, Health(s.name, s.kind, s.location)) for s in sources]
     with borrowed(settings, fetcher) as using:
         _collect(runs, engine, using, out)
+    for run in runs:
+        note_left(run.health, run.left, out)
     out.health = [r.health for r in runs]
     _save_state(runs, engine, out)
     return out
@@ -137,6 +141,11 @@ def _get(run: _Run, fetcher: Fetcher, url: str, validators: dict[str, Validators
 
 def _failed(run: _Run, fetched: Fetched, what: str, first: bool, out: Collected) -> bool:
     """Record a failed or unchanged fetch; True when there is nothing to parse."""
+    if fetched.left:  # the run's deadline: read again from the top next run
+        run.keep_validators, run.left = False, run.left + 1
+        if first:
+            run.health.status = "left"
+        return True
     if fetched.error:
         if first:
             out.rejected.append(run.health.fail(fetched.error))
@@ -254,6 +263,7 @@ def _document(run: _Run, target: Target, page: Fetched) -> Document | str:
         encoding=run.source.encoding,
         title_hint=target.title,
         listed_date=target.listed,
+        seen=(target.key,),  # marked seen in the transaction that stores it
     )
 
 
@@ -261,21 +271,29 @@ def _fetch_articles(runs: list[_Run], fetcher: Fetcher, out: Collected) -> None:
     pairs = [(run, t) for run in runs for t in run.targets]
     pages = fetcher.get_many(Request(t.url, accept=PAGE_ACCEPT) for _, t in pairs)
     for (run, target), page in zip(pairs, pages, strict=True):
+        if page.left:  # not marked seen, list page fetched in full again: the next run takes it
+            run.keep_validators, run.left = False, run.left + 1
+            continue
         if page.error and page.transient:  # not marked seen: tried again next run, list page too
             run.keep_validators = False
             out.rejected.append(run.health.reject(target.origin, f"article page: {page.error} (will retry)"))
             continue
         doc = page.error or _document(run, target, page)
-        if isinstance(doc, str):
+        if isinstance(doc, str):  # refused for good: marked seen now
             out.rejected.append(run.health.reject(target.origin, f"article page: {doc}"))
-        else:
+            run.seen_keys[target.key] = run.source.name
+        else:  # marked seen when it is stored (issue 11: a kill in between loses nothing)
             out.documents.append(doc)
-        run.seen_keys[target.key] = run.source.name
+            run.last_doc = len(out.documents) - 1
 
 
 def _save_state(runs: list[_Run], engine: Engine, out: Collected) -> None:
     at = store.now()
     keep = {u: v for r in runs if r.keep_validators and r.health.status != "error" for u, v in r.validators.items()}
+    for r in runs:  # a source's list pages' (sitemaps') validators are stored with its last document
+        if r.last_doc is not None and (mine := {u: keep.pop(u) for u in r.validators if u in keep}):
+            travel = tuple((u, v.etag, v.last_modified) for u, v in mine.items())
+            out.documents[r.last_doc] = replace(out.documents[r.last_doc], completes=travel)
     fetchstate.save_validators(engine, keep, at)
     seen: dict[str, str] = {}
     for r in runs:

@@ -36,6 +36,7 @@ DEFAULT_USER_AGENT = "newsdigest/0.1 (news monitoring; +https://example.invalid/
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, application/feed+json;q=0.8, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _CHUNK = 64 * 1024
+LEFT = "not fetched: the run's deadline ([run] deadline) passed; left for the next run"
 # The deadline of the request the current thread is sending (requests run one per thread).
 _deadline = threading.local()
 
@@ -144,6 +145,7 @@ class Fetched:
     error: str | None = None
     attempts: int = 1
     transient: bool = False  # the error may go away by itself (5xx, 429, network)
+    left: bool = False  # not fetched (or cut) because the run's deadline passed: the next run fetches it
 
     @property
     def not_modified(self) -> bool:
@@ -167,6 +169,7 @@ class _Attempt(Exception):
         self.retry = retry
         self.wait = wait
         self.spent = 0.0  # seconds this attempt took, set by the caller
+        self.left = False  # given up because the run's deadline comes first
 
 
 class _Host:
@@ -214,8 +217,11 @@ def _one_line(exc: BaseException) -> str:
 class Fetcher:
     """A shared httpx client with per-host politeness; use as a context manager."""
 
-    def __init__(self, settings: FetchSettings | None = None) -> None:
+    def __init__(self, settings: FetchSettings | None = None, deadline: float | None = None) -> None:
         self.settings = s = settings or FetchSettings()
+        # The run's deadline (``[run] deadline``, on the monotonic clock): no fetch starts
+        # after it, and none runs past it.
+        self.deadline = deadline
         transport = httpx.HTTPTransport(limits=httpx.Limits(max_connections=max(s.concurrency, 1) * 2))
         # httpx takes no network backend; its pool does (a test with a trickling server guards this).
         transport._pool._network_backend = _DeadlineBackend()  # type: ignore[attr-defined]
@@ -251,8 +257,19 @@ class Fetcher:
         other requests to the same host (politeness is ours, not the server's fault).
         """
         req = Request(request) if isinstance(request, str) else request
+        if self._past_deadline(0):
+            return _left(req.url, 0)
         if self.robots is not None and (answer := self.robots.check(req.url)).reason:
             return Fetched(req.url, req.url, error=answer.reason, attempts=0, transient=answer.transient)
+        fetched = self._get(req)
+        # Cut short by the run's deadline (a retry not made, a read clamped): left, not failed.
+        return _left(req.url, fetched.attempts) if fetched.left else fetched
+
+    def _past_deadline(self, wait: float) -> bool:
+        """Whether the run's deadline comes within ``wait`` seconds from now."""
+        return self.deadline is not None and time.monotonic() + wait >= self.deadline
+
+    def _get(self, req: Request) -> Fetched:
         budget = self.settings.timeout
         spent, attempts, last = 0.0, 0, _Attempt("not attempted")
         while attempts <= self.settings.retries:
@@ -265,6 +282,9 @@ class Fetcher:
             if not last.retry or attempts > self.settings.retries:
                 break
             pause = self._backoff(attempts) if last.wait is None else min(last.wait, self.settings.retry_after_cap)
+            if self._past_deadline(pause):
+                last.left = True
+                break
             if spent + pause >= budget:
                 if last.wait is not None:
                     last = _Attempt(f"{last} (Retry-After {pause:g} s is beyond the time budget)", last.status)
@@ -277,7 +297,8 @@ class Fetcher:
             last.status,
             error=str(last),
             attempts=attempts,
-            transient=last.status == 0 or last.status >= 500 or last.status == 429,
+            transient=(transient := last.status == 0 or last.status >= 500 or last.status == 429),
+            left=last.left or (transient and self._past_deadline(0)),
         )
 
     def _get_robots(self, url: str) -> tuple[int, bytes, str | None]:
@@ -291,10 +312,16 @@ class Fetcher:
     def _attempt(self, req: Request, budget: float) -> Fetched:
         host = self._host(req.url)
         with host.slots:
-            time.sleep(host.reserve(self.settings.per_host_delay))
+            wait = host.reserve(self.settings.per_host_delay)
+            if self._past_deadline(wait):  # queued behind this host's earlier requests until then
+                left = _Attempt(LEFT)
+                left.left = True
+                raise left
+            time.sleep(wait)
             start = time.monotonic()
+            end = start + budget if self.deadline is None else min(start + budget, self.deadline)
             try:
-                return self._send(req, start + budget)
+                return self._send(req, end)
             except _Attempt as exc:
                 exc.spent = time.monotonic() - start
                 raise
@@ -382,9 +409,17 @@ def _with_attempts(fetched: Fetched, attempts: int) -> Fetched:
         fetched.error,
         attempts,
         fetched.transient,
+        fetched.left,
     )
 
 
-def borrowed(settings: FetchSettings, fetcher: Fetcher | None = None) -> AbstractContextManager[Fetcher]:
-    """The caller's fetcher, left open for its next source, or one of our own closed afterwards."""
-    return nullcontext(fetcher) if fetcher is not None else Fetcher(settings)
+def _left(url: str, attempts: int) -> Fetched:
+    return Fetched(url, url, error=LEFT, attempts=attempts, transient=True, left=True)
+
+
+def borrowed(
+    settings: FetchSettings, fetcher: Fetcher | None = None, deadline: float | None = None
+) -> AbstractContextManager[Fetcher]:
+    """The caller's fetcher, left open for its next source, or one of our own closed afterwards
+    (with the run's ``deadline``)."""
+    return nullcontext(fetcher) if fetcher is not None else Fetcher(settings, deadline)

@@ -93,9 +93,9 @@ class Document:
     # Fetch-state keys (a feed item's guid, link…) marked seen in the transaction that stores
     # this document, never before: a crash in between must not lose the item for good.
     seen: tuple[str, ...] = ()
-    # (url, etag, last_modified) of the feed whose last document this is: the validators are
-    # stored with it, so a 304 never stands for items that were not stored.
-    completes: tuple[str, str | None, str | None] | None = None
+    # (url, etag, last_modified) of the feed, page, list pages or sitemaps whose last document
+    # this is: the validators are stored with it, so a 304 never stands for items not stored.
+    completes: tuple[tuple[str, str | None, str | None], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -77,7 +78,7 @@ class Processed:
     articles: tuple[ProcessedArticle, ...] = ()
     rejected: Rejected | None = None
     seen: tuple[str, ...] = ()  # the document's fetch-state keys, stored with it
-    completes: tuple[str, str | None, str | None] | None = None  # a feed's validators, stored with it
+    completes: tuple[tuple[str, str | None, str | None], ...] = ()  # a feed's validators, stored with it
 
 
 @dataclass
@@ -88,8 +89,12 @@ class IngestReport:
     duplicates: int = 0
     rejected: list[Rejected] = field(default_factory=list)
     removed: Counter = field(default_factory=Counter)
+    left: int = 0  # documents not processed before the run's deadline: the next run takes them
+    unfetched: int = 0  # fetches the run's deadline left (not marked seen): the next run makes them
 
     def merge(self, other: IngestReport) -> None:
+        self.left += other.left
+        self.unfetched += other.unfetched
         self.documents_in += other.documents_in
         self.already_known += other.already_known
         self.articles_new += other.articles_new
@@ -105,7 +110,13 @@ class IngestReport:
             "duplicates": self.duplicates,
             "rejected": [{"origin": r.origin, "reason": r.reason} for r in self.rejected],
             "removed": dict(sorted(self.removed.items())),
-        }
+        } | ({"left_for_next_run": line} if (line := self.left_line()) else {})
+
+    def left_line(self) -> str | None:
+        """What the run's deadline left for the next run, in one line (None: nothing)."""
+        parts = [f"{self.unfetched} URLs not fetched"] if self.unfetched else []
+        parts += [f"{self.left} documents not processed"] if self.left else []
+        return f"[run] deadline reached: {' and '.join(parts)}, left for the next run" if parts else None
 
 
 # ---- process: pure, runs in the parallel task ------------------------------------------
@@ -280,7 +291,7 @@ def save(engine: Engine, results: list[Processed], seen: datetime, index: StoryI
         report = _save_locked(engine, conn, fresh, seen, index)
         # Fetch state in the same transaction as the documents it covers (issue 11).
         fetchstate.add_seen(conn, {k: r.source or "" for r in results for k in r.seen}, seen)
-        fetchstate.add_validators(conn, [r.completes for r in results if r.completes], seen)
+        fetchstate.add_validators(conn, [c for r in results for c in r.completes], seen)
     report.documents_in, report.already_known = len(results), known
     log.debug(
         "stored %d documents: %d new articles; %d stored meanwhile by another run",
@@ -369,26 +380,48 @@ def ingest(
     progress: Callable[[int], None] | None = None,
     seen: datetime | None = None,
     index: StoryIndex | None = None,
+    deadline: float | None = None,
+    batch_size: int = 100,
 ) -> IngestReport:
     """One ingest run without Prefect (CLI ``ingest``); the ingest flow runs the same steps
-    as tasks. ``index`` carries the stored story index over from an earlier call (bench)."""
+    as tasks. ``index`` carries the stored story index over from an earlier call (bench).
+    Past ``deadline`` (``deadline_of``) the batches stored stay stored and the rest waits
+    (the first batch is always stored, so that a run short of time still makes progress)."""
     seen = seen or store.now()
     index = index or StoryIndex(settings.dedupe)
     fresh, report = begin(engine, docs, input_rejects or [], seen)
-    for batch in batches(fresh):
+    parts = batches(fresh, batch_size)
+    for done, batch in enumerate(parts):
+        if done and past(deadline):  # a run always stores its first batch: no run is all lost
+            report.left = sum(len(b) for b in parts[done:])
+            break
         report.merge(save_batch(engine, process_many(batch, settings), seen, index))
         if progress:
             progress(len(batch))
     return report
 
 
+def deadline_of(config: Any) -> float | None:
+    """The run's deadline on the monotonic clock, from ``[run] deadline`` seconds (0: none)."""
+    seconds = float(config.get("run", "deadline", 0) or 0)
+    return time.monotonic() + seconds if seconds > 0 else None
+
+
+def past(deadline: float | None) -> bool:
+    """After the deadline, what was done is saved and the rest left for the next run."""
+    return deadline is not None and time.monotonic() > deadline
+
+
 def _seen_already_stored(engine: Engine, docs: list[Document], fresh: list[Document], at: datetime) -> None:
-    """Documents stored before their keys were (an older version, another source): mark them."""
+    """Documents stored before their keys were (an older version, another source): mark them,
+    and keep the validators they carry (an unchanged page sent in full, without a 304)."""
     todo = {id(d) for d in fresh}
     keys = {k: d.source or "" for d in docs if d.seen and id(d) not in todo for k in d.seen}
-    if keys:
+    validators = [c for d in docs if id(d) not in todo for c in d.completes]
+    if keys or validators:
         with engine.begin() as conn:
             fetchstate.add_seen(conn, keys, at)
+            fetchstate.add_validators(conn, validators, at)
 
 
 def record_input_rejects(engine: Engine, rejected: list[Rejected], seen: datetime) -> None:

@@ -75,35 +75,47 @@ def _is_url(text: str) -> bool:
     return text.startswith(("http://", "https://"))
 
 
-def collect(config: Config, engine: Engine, only: list[str] | None = None) -> tuple[list[Document], list[Rejected]]:
+def collect(
+    config: Config, engine: Engine, only: list[str] | None = None, deadline: float | None = None
+) -> tuple[list[Document], list[Rejected]]:
     """Documents from the given paths/URLs, or else from every enabled configured source.
     ``engine`` holds the fetch state of network sources (validators, seen items, health)."""
+    got = gather(config, engine, only, deadline)
+    return got.documents, got.rejected
+
+
+def gather(
+    config: Config, engine: Engine, only: list[str] | None = None, deadline: float | None = None
+) -> collection.Collected:
+    """``collect``, with the count of fetches the run's ``deadline`` (monotonic) left for the next run."""
     fetch = FetchSettings.from_mapping(config.sections.get("fetch"))
+    out = collection.Collected()
     if only:
-        docs, rejected = read_paths([Path(p) for p in only if not _is_url(p)])
+        out.documents, out.rejected = read_paths([Path(p) for p in only if not _is_url(p)])
         if urls := [p for p in only if _is_url(p)]:
-            got = collection.collect_urls(fetch, urls, engine)
-            docs, rejected = docs + got.documents, rejected + got.rejected
-        return docs, rejected
-    docs: list[Document] = []
-    rejected: list[Rejected] = []
+            _add(out, collection.collect_urls(fetch, urls, engine, deadline=deadline))
+        return out
     for source in config.sources:
         if source.enabled and source.kind == "folder":
             got, bad = read_source(source)
-            docs += got
-            rejected += bad
+            out.documents += got
+            out.rejected += bad
     network = [s for s in config.sources if s.enabled and s.kind in ("feed", "page")]
     sites = [s for s in config.sources if s.enabled and s.kind in ("site", "sitemap")]
     if not network and not sites:
-        return docs, rejected
+        return out
     # One fetcher for the run: hosts are visited concurrently and politely, robots.txt read once per host.
-    with Fetcher(fetch) as fetcher:
+    with Fetcher(fetch, deadline) as fetcher:
         if network:
-            fetched = collection.collect(fetch, network, engine, fetcher)
-            docs, rejected = docs + fetched.documents, rejected + fetched.rejected
+            _add(out, collection.collect(fetch, network, engine, fetcher))
         if sites:
             from newsdigest import crawl
 
-            got = crawl.collect_sources(fetch, sites, engine, fetcher)
-            docs, rejected = docs + got.documents, rejected + got.rejected
-    return docs, rejected
+            _add(out, crawl.collect_sources(fetch, sites, engine, fetcher))
+    return out
+
+
+def _add(out: collection.Collected, got: collection.Collected) -> None:
+    out.documents += got.documents
+    out.rejected += got.rejected
+    out.left += got.left

@@ -25,8 +25,12 @@ log = logging.getLogger("newsdigest.flows.ingest")
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def collect(config: Config, only: list[str] | None) -> tuple[list[Document], list[Rejected]]:
-    return sources.collect(config, store.connect(config.store_url), only)
+def collect(
+    config: Config, only: list[str] | None, deadline: float | None = None
+) -> tuple[list[Document], list[Rejected], int]:
+    """Documents, unreadable inputs, and how many fetches the run's deadline left."""
+    got = sources.gather(config, store.connect(config.store_url), only, deadline)
+    return got.documents, got.rejected, got.left
 
 
 @task(cache_policy=NO_CACHE)
@@ -45,7 +49,12 @@ def save_batch(
 
 
 def _process_and_save(
-    config: Config, fresh: list[Document], seen: datetime, report: pipeline.IngestReport, clock: Stopwatch
+    config: Config,
+    fresh: list[Document],
+    seen: datetime,
+    report: pipeline.IngestReport,
+    clock: Stopwatch,
+    deadline: float | None = None,
 ) -> None:
     """Batches go to the task runner all at once (threads, or Dask workers that process them in
     parallel); the flow saves their results in order as they come, so stories are assigned the
@@ -59,6 +68,9 @@ def _process_and_save(
     with runner.task_runner(config) as task_runner:
         futures = [task_runner.submit(process_batch, parameters={"docs": b, "settings": settings}) for b in batches]
         for batch, future in zip(batches, futures, strict=True):
+            if done and pipeline.past(deadline):  # [run] deadline: what is stored stays, the rest waits
+                report.left = len(fresh) - done
+                break
             with clock("waiting for processing"):
                 results = future.result()
             with clock("save: stories and write (serial)"):
@@ -74,10 +86,12 @@ def ingest_flow(config_file: str | None = None, state_dir: str | None = None, pa
     engine = store.connect(config.store_url)
     clock = Stopwatch()
     started = seen = store.now()
+    deadline = pipeline.deadline_of(config)
     with clock("collect"):
-        docs, rejected = collect(config, paths)
+        docs, rejected, unfetched = collect(config, paths, deadline)
     with clock("skip known documents"):
         fresh, report = pipeline.begin(engine, docs, rejected, seen)
+    report.unfetched = unfetched
     log.info(
         "%d documents (%d unreadable): %d new, %d already stored; processing on %s",
         len(docs) + len(rejected),
@@ -87,7 +101,7 @@ def ingest_flow(config_file: str | None = None, state_dir: str | None = None, pa
         runner.describe(config),
     )
     with clock("process and save"):
-        _process_and_save(config, fresh, seen, report, clock)
+        _process_and_save(config, fresh, seen, report, clock, deadline)
     summary = report.as_dict()
     summary["sources"] = fetchstate.health_report(engine, config.sources)
     summary["timings"] = timings(clock, len(docs), report.articles_new)

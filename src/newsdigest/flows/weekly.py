@@ -58,6 +58,8 @@ def weekly_flow(
         f"({len(ingested['rejected'])} rejected)\n"
         f"digest {digested['week']}: {digested['html']}\n{digested['delivery']}"
     )
+    if left := ingested.get("left_for_next_run"):  # [run] deadline: the digest has what was stored
+        text = f"{left}\n{text}"
     if not digested["delivery_ok"]:
         return Failed(message=f"{digested['delivery']}\n{text}", data=text)
     return Completed(message="weekly run done", data=text)

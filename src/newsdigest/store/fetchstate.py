@@ -59,7 +59,7 @@ source_health = Table(
     Column("location", Text, nullable=False),
     Column("last_run", DateTime, nullable=False),
     Column("last_success", DateTime),
-    Column("last_status", String(16), nullable=False),  # ok | not_modified | error
+    Column("last_status", String(16), nullable=False),  # ok | not_modified | error | left (deadline)
     Column("last_error", Text),
     Column("bozo", Text),  # why the last feed was ill-formed, if it was
     Column("items_seen", Integer, nullable=False, default=0),
@@ -176,7 +176,7 @@ def record_health(engine: Engine, items: Iterable[Health], at: datetime) -> None
                     [{"origin": r.origin, "reason": r.reason} for r in h.rejects[:MAX_REJECTS_KEPT]], ensure_ascii=False
                 ),
             }
-            if h.status != "error":
+            if h.status not in ("error", "left"):  # left: not fetched before the run's deadline
                 values["last_success"] = at
             old = conn.execute(select(source_health.c.total_new).where(source_health.c.name == h.name)).first()
             if old is None:
