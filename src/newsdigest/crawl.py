@@ -268,7 +268,9 @@ def _document(run: _Run, target: Target, page: Fetched) -> Document | str:
 
 
 def _fetch_articles(runs: list[_Run], fetcher: Fetcher, out: Collected) -> None:
-    pairs = [(run, t) for run in runs for t in run.targets]
+    # Oldest first, so stored (and marked seen) oldest first: after a kill, a stored link on
+    # page 1 still means every older one was stored, and the next run's paging can stop there.
+    pairs = [(run, t) for run in runs for t in reversed(run.targets)]
     pages = fetcher.get_many(Request(t.url, accept=PAGE_ACCEPT) for _, t in pairs)
     for (run, target), page in zip(pairs, pages, strict=True):
         if page.left:  # not marked seen, list page fetched in full again: the next run takes it
