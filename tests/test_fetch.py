@@ -4,11 +4,12 @@ retries, Retry-After, timeouts, size cap, redirects, and the limits of politenes
 from __future__ import annotations
 
 import gzip
+import time
 
 import pytest
 from httpserver import LocalServer, Route
 
-from newsdigest.fetch import Fetcher, FetchSettings, Request, Validators, retry_after
+from newsdigest.fetch import LEFT, Fetcher, FetchSettings, Request, Validators, retry_after
 
 FAST = FetchSettings(timeout=5, connect_timeout=2, per_host_delay=0, retries=2, backoff=0.01, concurrency=4)
 BODY = "<rss><channel><title>测试</title></channel></rss>".encode()
@@ -148,10 +149,13 @@ def test_brotli_body_is_decompressed(server):
 
 
 def test_time_queued_behind_the_politeness_delay_does_not_count_against_the_budget(server):
-    urls = [server.add(f"/q{i}", body=b"ok") for i in range(6)]
-    with Fetcher(FetchSettings(timeout=1.0, per_host_delay=0.3, per_host_concurrency=1, concurrency=6)) as f:
+    # The last request waits 3.5 s for its turn, past its 3 s budget; each takes milliseconds on
+    # the wire (a budget of 3 s leaves room for a loaded machine: the outcome, not a timing).
+    urls = [server.add(f"/q{i}", body=b"ok") for i in range(8)]
+    settings = FetchSettings(timeout=3.0, per_host_delay=0.5, per_host_concurrency=1, concurrency=8, robots=False)
+    with Fetcher(settings) as f:
         got = f.get_many(urls)
-    assert [g.error for g in got] == [None] * 6
+    assert [g.error for g in got] == [None] * 8
 
 
 @pytest.mark.parametrize("where", ["head", "body"])
@@ -164,3 +168,30 @@ def test_server_trickling_a_byte_at_a_time_is_given_up_at_the_budget(server, whe
     got = _get(FetchSettings(timeout=1.0, connect_timeout=0.5, per_host_delay=0, retries=2, backoff=0.01), url)
     assert got.error is not None and got.error.startswith("timed out after 1 s")
     assert got.body == b""
+
+
+def test_after_the_run_deadline_no_fetch_starts(server):
+    url = server.add("/late", body=b"ok")
+    with Fetcher(FAST, deadline=time.monotonic() - 1) as f:
+        got = f.get(url)
+    assert got.left and got.transient and got.error == LEFT and got.attempts == 0
+    assert server.log == []  # not even robots.txt
+
+
+def test_a_fetch_is_cut_at_the_run_deadline_and_the_ones_queued_after_it_never_start(server):
+    from faultservers import trickle_body
+
+    slow = server.add("/slow", Route(handler=trickle_body(0.05)))
+    settings = FetchSettings(timeout=60, per_host_delay=0, retries=2, backoff=0.01, robots=False)
+    started = time.monotonic()
+    with Fetcher(settings, deadline=started + 1) as f:
+        got = f.get(slow)
+    assert got.left and got.error == LEFT and got.body == b""
+    assert time.monotonic() - started < 30  # cut at the deadline, not at the 60 s budget (generous bound)
+    # Politeness: the second request to this host would start 10 s later, after the deadline.
+    urls = [server.add(f"/p{i}", body=b"ok") for i in range(3)]
+    polite = FetchSettings(per_host_delay=10, per_host_concurrency=1, robots=False)
+    with Fetcher(polite, deadline=time.monotonic() + 5) as f:
+        got = f.get_many(urls)
+    assert sorted(g.body for g in got) == [b"", b"", b"ok"] and sum(g.left for g in got) == 2
+    assert len([p for p, _ in server.log if p.startswith("/p")]) == 1
