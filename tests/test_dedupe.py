@@ -269,3 +269,12 @@ def test_an_article_with_no_source_and_no_web_address_has_the_unknown_outlet_eve
     [story] = stories.group_stories([known, unknown])
     assert stories.outlet(unknown) == stories.UNKNOWN_OUTLET == "来源不详"
     assert story.also == () and story.carried_by == ""  # only named outlets are listed
+
+
+def test_a_long_text_is_hashed_window_by_window_to_the_same_signature(monkeypatch) -> None:
+    settings = dedupe.Settings()
+    normal = dedupe.normalize("产教融合推动区域经济高质量发展，校企合作共建产业学院。" * 40)
+    monkeypatch.setattr(dedupe, "_WINDOW", 97)  # many windows, and every length around their edges
+    for n in range(1, 400, 7):
+        at_once = dedupe.minhash(dedupe.shingle_hashes(normal[:n], settings.shingle), settings.num_perm)
+        assert (dedupe._text_minhash(normal[:n], settings.shingle, settings.num_perm) == at_once).all()

@@ -192,12 +192,24 @@ def band_keys(signature: np.ndarray, bands: int, rows: int) -> tuple[int, ...]:
     return tuple(int(v) for v in (h >> np.uint64(1)))
 
 
+_WINDOW = 262_144  # shingles hashed at once: ~10 MB of arrays, whatever the text's length
+
+
+def _text_minhash(normal: str, k: int, num_perm: int) -> np.ndarray:
+    """``minhash(shingle_hashes(normal, k))`` window by window (windows overlap by k - 1
+    characters, so every shingle is hashed once): the minimum of the windows' signatures is
+    the text's. At once, a 2.8 M-character text took 77 MB of arrays."""
+    starts = range(0, max(1, len(normal) - k + 1), _WINDOW)
+    sigs = [minhash(shingle_hashes(normal[s : s + _WINDOW + k - 1], k), num_perm) for s in starts]
+    return sigs[0] if len(sigs) == 1 else np.minimum.reduce(sigs)
+
+
 def fingerprint(text: str, settings: Settings) -> Fingerprint:
     normal = normalize(text)
     digest = hashlib.sha256(normal.encode("utf-8")).hexdigest()
     if not normal:
         return Fingerprint(digest, np.empty(0, dtype=np.uint32), ())
-    sig = minhash(shingle_hashes(normal, settings.shingle), settings.num_perm)
+    sig = _text_minhash(normal, settings.shingle, settings.num_perm)
     return Fingerprint(digest, sig, band_keys(sig, *settings.bands))
 
 

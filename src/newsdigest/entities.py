@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from newsdigest import tag
+from newsdigest import lexicon, tag
 
 # jieba.posseg reads ~20k characters/s here: names are counted in the first 20,000 characters
 # only, so a huge relevant document costs ~1 s, not minutes (news articles are far shorter).
@@ -163,10 +163,7 @@ class Entity:
 @lru_cache(maxsize=1)
 def _dictionary_tags() -> dict[str, str]:
     """jieba's part-of-speech tags of its dictionary words (the table jieba.posseg starts from)."""
-    import jieba.posseg
-
-    tag.tokenize("")  # loads tag's dictionary into jieba (once): the same words as the tokens
-    return jieba.posseg.dt.word_tag_tab
+    return lexicon.load().tags
 
 
 @lru_cache(maxsize=1 << 16)

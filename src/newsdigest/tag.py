@@ -12,13 +12,14 @@ import csv
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from math import log
 from pathlib import Path
 
-from newsdigest import relevance
+from newsdigest import lexicon, relevance
 from newsdigest.models import Topic
 
 _ETHNIC = (
@@ -98,11 +99,10 @@ def _read_csv(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _common_words() -> frozenset[str]:
-    """Words jieba's dictionary knows as something other than a place name (合作, 资源)."""
-    import jieba.posseg
-
-    return frozenset(w for w, t in jieba.posseg.dt.word_tag_tab.items() if not t.startswith("ns"))
+def _common_word(word: str, tags: dict[str, str]) -> bool:
+    """A word jieba's dictionary knows as something other than a place name (合作, 资源)."""
+    found = tags.get(word)
+    return word in _NOT_PLACES or (found is not None and not found.startswith("ns"))
 
 
 def _add(index: dict[str, list[Place]], form: str, place: Place) -> None:
@@ -128,13 +128,13 @@ def gazetteer() -> dict[str, list[Place]]:
         if row["name"] not in _MUNICIPAL:
             for form in (row["name"], city):
                 _add(index, form, Place(prov, city, "city"))
-    common = _common_words() | _NOT_PLACES
+    tags = lexicon.load().tags
     for row in _read_csv("areas.csv"):
         place = Place(provinces[row["provinceCode"]], cities[row["cityCode"]], "county")
         _add(index, row["name"], place)
         short = short_name(row["name"])
         # Districts (区) keep only their full name: their short forms are common words.
-        if not row["name"].endswith("区") and short not in common and short != row["name"]:
+        if not row["name"].endswith("区") and not _common_word(short, tags) and short != row["name"]:
             _add(index, short, place)
     return index
 
@@ -211,17 +211,14 @@ def _one_line_cache_error(record: logging.LogRecord) -> bool:
 @lru_cache(maxsize=1)
 def _jieba() -> tuple[object, dict[str, float], float, frozenset[str]]:
     import jieba
-    import jieba.analyse
 
     jieba.setLogLevel(logging.WARNING)
     jieba.default_logger.addFilter(_one_line_cache_error)
-    jieba.initialize()
+    lex = lexicon.load()  # jieba's tables, compact; never jieba.initialize, posseg or analyse
     jieba.load_userdict(str(Path(str(resources.files("newsdigest") / "data" / "userdict.txt"))))
     for form in gazetteer():
         jieba.add_word(form, freq=2000, tag="ns")
-    idf = jieba.analyse.default_tfidf
-    stop = frozenset(jieba.analyse.default_tfidf.stop_words) | _STOPWORDS
-    return jieba, idf.idf_freq, idf.median_idf, stop
+    return jieba, lex.idf, lex.median_idf, lexicon.STOP_WORDS | _STOPWORDS
 
 
 # Words every article of this beat uses: as keywords they tell a reader nothing.
@@ -243,9 +240,36 @@ _HAN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)")  # jieba's re_han_de
 _SKIP = re.compile(r"(\r\n|\s)")  # jieba's re_skip_default
 
 
+# A character that is a token of its own whatever follows (not \r: \r\n is one token).
+_BREAK = re.compile("[^\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-\r]")
+_LONG = 50_000  # characters from which tokens are shared (see tokenize)
+
+
 def tokenize(text: str) -> list[str]:
     """``jieba.lcut(text)``, computed faster."""
-    words = _words()
+    if len(text) <= _LONG:
+        return _tokenize(text, _words())
+    # Every token is a new string (~80 bytes) and a long text repeats few words: an 8 MB
+    # page gave 1.4 M tokens, 4.5 k distinct, 129 MB. Shared, they take 12 MB. Short texts
+    # skip this (it costs ~15 % of tokenising, and their tokens are freed right away).
+    words, same, out = _words(), {}, []
+    for piece in _pieces(text):
+        part = _tokenize(piece, words)
+        out += map(same.setdefault, part, part)
+    return out
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """The text in pieces of about ``_LONG`` characters, cut where a token ends anyway."""
+    start = 0
+    while start < len(text):
+        hit = _BREAK.search(text, start + _LONG)
+        end = hit.end() if hit else len(text)
+        yield text[start:end]
+        start = end
+
+
+def _tokenize(text: str, words: _Words) -> list[str]:
     out: list[str] = []
     for i, block in enumerate(_HAN.split(text)):
         if i % 2:  # split() with a group: odd pieces are the matches (Chinese/alphanumeric runs)
