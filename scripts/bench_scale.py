@@ -15,6 +15,7 @@ starts its own Prefect server and PostgreSQL server (from the ``postgresql`` pac
 
     make bench-scale
     .venv/bin/python scripts/bench_scale.py --docs 2000 --rounds 1     # a quick look
+    .venv/bin/python scripts/bench_scale.py --only run --run-rounds 5  # only 3. (about a minute)
 """
 
 from __future__ import annotations
@@ -137,7 +138,11 @@ def main() -> None:
     parser.add_argument("--run-rounds", type=int, default=3, help="rounds of run vs trivial flow")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--only", choices=["run"], help="only this part: run = run --dry-run vs a trivial flow")
     args = parser.parse_args()
+    if args.only == "run":
+        _only_run(args)
+        return
 
     from pgserver import PostgresServer, find_bindir
 
@@ -148,9 +153,7 @@ def main() -> None:
     bindir = find_bindir()
     if bindir is None:
         raise SystemExit("PostgreSQL server binaries not found (apt-get install postgresql)")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDIGEST_")}
-    env |= {"PREFECT_API_URL": api, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_LOGGING_LEVEL": "WARNING"}
-    env |= {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DASK_LOGGING__DISTRIBUTED": "error"}
+    env = _bench_env(work, api)
     times: dict[str, list[float]] = {"thread": [], "dask": [], "postgres": []}
     stories: dict[str, Any] = {}
     try:
@@ -190,6 +193,31 @@ def main() -> None:
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
 
+def _bench_env(work: Path, api: str) -> dict[str, str]:
+    """The environment of every measured process: our Prefect server, quiet, no NEWSDIGEST_* of the caller."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDIGEST_")}
+    env |= {"PREFECT_API_URL": api, "PREFECT_HOME": str(work / "prefect-home"), "PREFECT_LOGGING_LEVEL": "WARNING"}
+    env |= {"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DASK_LOGGING__DISTRIBUTED": "error"}
+    return env
+
+
+def _only_run(args: argparse.Namespace) -> None:
+    """Part 3 alone: no corpus, no PostgreSQL."""
+    work = Path(tempfile.mkdtemp(prefix="nd-bench-run-"))
+    server, api = _prefect_server(work / "prefect-home")
+    try:
+        run_times, trivial_times = _run_vs_trivial(_bench_env(work, api), work, args.run_rounds)
+    finally:
+        server.terminate()
+    figures = {"run_s": _median(run_times), "trivial_s": _median(trivial_times)}
+    figures["run/trivial"] = figures["run_s"] / figures["trivial_s"]
+    print(f"\nmedians of {args.run_rounds} alternating rounds, fresh processes\n")
+    print("| figure | value | target |\n|---|---|---|")
+    _print_run(figures)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
 def _run_vs_trivial(env: dict[str, str], work: Path, rounds: int) -> tuple[list[float], list[float]]:
     """``newsdigest run --dry-run`` on the seeds and a trivial flow, alternating, fresh processes."""
     (work / "trivial.py").write_text(TRIVIAL, encoding="utf-8")
@@ -213,6 +241,10 @@ def _print(f: dict[str, Any]) -> None:
     print(f"| PostgreSQL (thread runner) | {f['postgres_s']:.1f} s | |")
     print(f"| PostgreSQL / SQLite | {f['postgres/sqlite']:.2f} | <= {TARGETS['postgres/sqlite']} |")
     print(f"| same stories (SQLite, PostgreSQL) | {f['same_stories_sqlite_postgres']} | True |")
+    _print_run(f)
+
+
+def _print_run(f: dict[str, Any]) -> None:
     print(f"| `run --dry-run` on the seeds | {f['run_s']:.1f} s | |")
     print(f"| trivial flow | {f['trivial_s']:.1f} s | |")
     print(f"| run / trivial flow | {f['run/trivial']:.2f} | <= {TARGETS['run/trivial']} |")
