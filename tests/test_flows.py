@@ -85,3 +85,35 @@ def test_weekly_flow_with_a_refused_send_fails_with_its_reason_and_is_not_retrie
     assert final.is_failed()
     assert final.message.startswith("send failed for") and "550 5.7.1 rejected by policy" in final.message
     assert server.connections == 1 and server.messages == []
+
+
+def test_weekly_run_is_one_flow_run_carrying_the_ingest_digest_and_weekly_summaries(prefect_harness, state) -> None:
+    """No subflows (each flow run costs start-up time): the ingest and digest halves run inside
+    the weekly run, and their summaries are attached to it beside its own."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        FlowRunFilter,
+        FlowRunFilterParentFlowRunId,
+    )
+
+    from newsdigest.flows.weekly import weekly_flow
+
+    final = weekly_flow(
+        config_file=str(ROOT / "newsdigest.toml"), state_dir=str(state), dry_run=True, return_state=True
+    )
+    run_id = final.state_details.flow_run_id
+
+    async def read() -> tuple[dict[str, str], list]:
+        async with get_client() as client:
+            mine = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+            artifacts = await client.read_artifacts(artifact_filter=mine)
+            children = FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[run_id]))
+            return {a.key: a.data for a in artifacts}, await client.read_flow_runs(flow_run_filter=children)
+
+    artifacts, subflows = asyncio.run(read())
+    assert final.is_completed() and subflows == []
+    assert set(artifacts) == {"ingest-summary", "digest-summary", "weekly-summary"}
+    assert "| articles new | 8 |" in artifacts["ingest-summary"]
+    assert "# Digest " in artifacts["digest-summary"] and "| new articles | 8 |" in artifacts["weekly-summary"]

@@ -38,7 +38,11 @@ def digest_flow(
     resend: bool = False,
 ) -> dict:
     """Render one week's digest into the archive and deliver it."""
-    config = load_config(config_file, state_dir)
+    return run_digest(load_config(config_file, state_dir), week, dry_run, resend)
+
+
+def run_digest(config: Config, week: str | None, dry_run: bool, resend: bool) -> dict:
+    """The digest run's work and its summary artifact, inside whichever flow runs it."""
     result = render(config, week)
     log.info(
         "digest %s: %d stories from %d articles in %s", result.week, result.stories, result.articles, result.html_path

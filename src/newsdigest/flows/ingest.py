@@ -82,7 +82,12 @@ def _process_and_save(
 @flow(name="ingest", log_prints=False)
 def ingest_flow(config_file: str | None = None, state_dir: str | None = None, paths: list[str] | None = None) -> dict:
     """Ingest every configured source (or the given paths) into the store."""
-    config = load_config(config_file, state_dir)
+    return run_ingest(load_config(config_file, state_dir), paths)
+
+
+def run_ingest(config: Config, paths: list[str] | None = None) -> dict:
+    """The ingest run's work and its summary artifact, inside whichever flow runs it (its own,
+    or ``weekly``, which runs it in its own flow run rather than as a subflow: see weekly.py)."""
     engine = store.connect(config.store_url)
     clock = Stopwatch()
     started = seen = store.now()
