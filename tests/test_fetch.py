@@ -195,3 +195,34 @@ def test_a_fetch_is_cut_at_the_run_deadline_and_the_ones_queued_after_it_never_s
         got = f.get_many(urls)
     assert sorted(g.body for g in got) == [b"", b"", b"ok"] and sum(g.left for g in got) == 2
     assert len([p for p, _ in server.log if p.startswith("/p")]) == 1
+
+
+@pytest.fixture
+def proxied(server, monkeypatch):
+    """``server`` as the forward proxy of HTTP_PROXY: it answers requests in proxy form (an
+    absolute URL), by routes keyed on that URL, for a host that does not even resolve."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("HTTP_PROXY", server.base)
+    return server
+
+
+def test_http_proxy_and_no_proxy_from_the_environment_are_honoured(proxied, monkeypatch):
+    proxied.add("http://news.example.invalid/feed.xml", body=BODY)
+    got = _get(FAST, "http://news.example.invalid/feed.xml")
+    assert got.error is None and got.body == BODY
+    assert [p for p, _ in proxied.log][-1] == "http://news.example.invalid/feed.xml"
+    monkeypatch.setenv("NO_PROXY", "news.example.invalid")
+    direct = _get(FetchSettings(timeout=3, per_host_delay=0, retries=0, robots=False), "http://news.example.invalid/x")
+    assert direct.error is not None and direct.error.startswith("network error")
+    assert "http://news.example.invalid/x" not in [p for p, _ in proxied.log]
+
+
+def test_a_proxy_that_trickles_is_given_up_at_the_budget_too(proxied):
+    from faultservers import trickle_body
+
+    proxied.add("http://news.example.invalid/slow", Route(handler=trickle_body(0.05)))
+    settings = FetchSettings(timeout=1.0, connect_timeout=0.5, per_host_delay=0, retries=0, robots=False)
+    got = _get(settings, "http://news.example.invalid/slow")
+    assert got.error is not None and got.error.startswith("timed out after 1 s") and got.body == b""

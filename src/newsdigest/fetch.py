@@ -222,16 +222,20 @@ class Fetcher:
         # The run's deadline (``[run] deadline``, on the monotonic clock): no fetch starts
         # after it, and none runs past it.
         self.deadline = deadline
-        transport = httpx.HTTPTransport(limits=httpx.Limits(max_connections=max(s.concurrency, 1) * 2))
-        # httpx takes no network backend; its pool does (a test with a trickling server guards this).
-        transport._pool._network_backend = _DeadlineBackend()  # type: ignore[attr-defined]
+        # No transport of our own: then httpx honours HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and
+        # NO_PROXY as urllib and requests do (with ``transport=`` it would ignore them).
         self._client = httpx.Client(
             headers={"User-Agent": s.user_agent},
             follow_redirects=True,
             max_redirects=s.max_redirects,
             timeout=httpx.Timeout(s.timeout, connect=s.connect_timeout),
-            transport=transport,
+            limits=httpx.Limits(max_connections=max(s.concurrency, 1) * 2),
         )
+        # httpx takes no network backend; its pools do, the direct one and each proxy's
+        # (tests with trickling servers, direct and through a proxy, guard this).
+        for transport in [self._client._transport, *self._client._mounts.values()]:
+            if isinstance(transport, httpx.HTTPTransport):
+                transport._pool._network_backend = _DeadlineBackend()  # type: ignore[attr-defined]
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
         self.robots = RobotsCache(self._get_robots, s.user_agent) if s.robots else None
