@@ -429,3 +429,21 @@ def test_a_list_date_is_used_only_when_the_page_shows_no_date():
         listed_date=listed,
     )
     assert pipeline.read_articles(shown)[0].published == date(2025, 11, 18)
+
+
+def test_an_old_article_that_failed_for_now_is_taken_by_the_next_run_although_page_one_is_known(site, cfg, engine):
+    """An article on page 3 fails (500, retried) on the first run; every newer one is stored. The
+    next run must still page down to it: the newer pages' last links were not marked seen."""
+    fake, server = site
+    source = _site_sources(server)[0]  # 工作动态: 57 articles on three list pages
+    old = fake.articles["xwzx"][45].path
+    server.routes[old].fail_first = 2  # both attempts of the first run
+    first = _run(cfg, engine, source)
+    assert [r.origin for r in first.rejected] == [server.url(old)] and "(will retry)" in first.rejected[0].reason
+    second = _run(cfg, engine, source)
+    assert [d.origin for d in second.documents if d.origin == server.url(old)] == [server.url(old)]
+    stored = {a.origin.removeprefix(server.base) for a in store.load_articles(engine)}
+    assert stored == {a.path for a in fake.articles["xwzx"]}
+    with engine.connect() as conn:
+        documents = conn.exec_driver_sql("SELECT count(*) FROM documents").scalar()
+    assert documents == len(fake.articles["xwzx"])  # the newer links fetched again are not doubled

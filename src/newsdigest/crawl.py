@@ -15,6 +15,11 @@ URLs that appear later are fetched.
 
 Every fetch goes through ``fetch.Fetcher`` (politeness, robots.txt, validators). Every
 failure is a one-line reason on the source's health record; the run goes on.
+
+A link is marked seen, and the list pages' validators kept, only in the transaction that
+stores its document (refused links at once). Articles are fetched and stored oldest first;
+a link left by the run's deadline or failed for now leaves a gap, and the last link of each
+newer page is then not marked seen, so the next run's paging goes down to the gap.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ class Target:
     url: str
     listed: date | None = None
     title: str | None = None
+    last_on_page: bool = False  # the link whose being seen ends a run's paging
 
     @property
     def origin(self) -> str:
@@ -70,6 +76,7 @@ class _Run:
     ready: Fetched | None = None  # the source URL, fetched with every other source's at once
     last_doc: int | None = None  # index of its last document in Collected.documents
     left: int = 0  # fetches the run's deadline left for the next run
+    gap: bool = False  # a link was left or failed for now: newer links must not end the next run's paging
 
 
 def collect_sources(
@@ -188,6 +195,8 @@ def crawl_site(
             out.rejected.append(run.health.fail(f"no list of article links found on the page{hint}"))
             return
         targets = [Target(link.url, link.date) for link in page.links if link.url not in seen]
+        if targets:
+            targets[-1] = replace(targets[-1], last_on_page=True)
         seen.update(t.url for t in targets)
         run.targets += targets
         run.health.seen += len(targets)
@@ -273,20 +282,28 @@ def _fetch_articles(runs: list[_Run], fetcher: Fetcher, out: Collected) -> None:
     pairs = [(run, t) for run in runs for t in reversed(run.targets)]
     pages = fetcher.get_many(Request(t.url, accept=PAGE_ACCEPT) for _, t in pairs)
     for (run, target), page in zip(pairs, pages, strict=True):
-        if page.left:  # not marked seen, list page fetched in full again: the next run takes it
-            run.keep_validators, run.left = False, run.left + 1
-            continue
-        if page.error and page.transient:  # not marked seen: tried again next run, list page too
-            run.keep_validators = False
-            out.rejected.append(run.health.reject(target.origin, f"article page: {page.error} (will retry)"))
+        if page.left or (page.error and page.transient):  # not marked seen: the next run takes it
+            _gap(run, target, page, out)
             continue
         doc = page.error or _document(run, target, page)
+        # A page's last link newer than a gap is not marked seen, so the next run's paging reaches
+        # the gap (a seen last link ends it); fetched again, it is known as a stored document.
+        marks = not (run.gap and target.last_on_page)
         if isinstance(doc, str):  # refused for good: marked seen now
             out.rejected.append(run.health.reject(target.origin, f"article page: {doc}"))
-            run.seen_keys[target.key] = run.source.name
+            run.seen_keys.update({target.key: run.source.name} if marks else {})
         else:  # marked seen when it is stored (issue 11: a kill in between loses nothing)
-            out.documents.append(doc)
+            out.documents.append(doc if marks else replace(doc, seen=()))
             run.last_doc = len(out.documents) - 1
+
+
+def _gap(run: _Run, target: Target, page: Fetched, out: Collected) -> None:
+    """A link left by the run's deadline or failed for now: the list page is read in full again."""
+    run.keep_validators, run.gap = False, True
+    if page.left:
+        run.left += 1
+    else:
+        out.rejected.append(run.health.reject(target.origin, f"article page: {page.error} (will retry)"))
 
 
 def _save_state(runs: list[_Run], engine: Engine, out: Collected) -> None:
