@@ -429,3 +429,14 @@ def record_input_rejects(engine: Engine, rejected: list[Rejected], seen: datetim
     if rejected:
         with engine.begin() as conn:
             store.add_rejects(conn, rejected, None, seen)
+
+
+# A few lines the stages recognise as an article (a title, a dateline, a region, a body).
+_SAMPLE = "金华职业技术学院举办产教融合大会\n\n2025年3月1日 来源：金华日报\n\n金华市多家企业与学院签约，共建实训基地，培养技能人才。"
+
+
+def prepare(settings: Settings) -> None:
+    """Load what the stages load on first use (jieba's dictionary, the gazetteer, compiled
+    tables) by processing a small sample, so that a new worker process pays for it
+    before its first batch rather than during it."""
+    process_many([Document(origin="prepare", data=_SAMPLE.encode())], settings)
