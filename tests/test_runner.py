@@ -30,3 +30,15 @@ def test_threads_by_default_and_dask_by_setting() -> None:
 def test_a_bad_runner_setting_is_a_one_line_error(env, message) -> None:
     with pytest.raises(ConfigError, match=message):
         runner.settings(_cfg(**env))
+
+
+def test_batches_are_larger_on_dask_and_always_whole_save_batches() -> None:
+    """A Dask task run costs far more than a thread's, so Dask gets fewer, larger batches —
+    still several per worker, and whole save batches, so stories do not depend on the runner."""
+    from newsdigest import pipeline
+
+    assert runner.batch_size(_cfg(), 1, 20_000) == pipeline.BATCH
+    dask = _cfg(kind="dask")
+    sizes = {n: runner.batch_size(dask, 2, n) for n in (50, 2_000, 5_000, 20_000, 200_000)}
+    assert sizes == {50: 100, 2_000: 200, 5_000: 400, 20_000: 500, 200_000: 500}
+    assert all(size % pipeline.BATCH == 0 for size in sizes.values())

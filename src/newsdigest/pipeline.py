@@ -343,7 +343,13 @@ def unseen(engine: Engine, docs: Iterable[Document]) -> tuple[list[Document], in
     return fresh, len(keyed) - len(fresh)
 
 
-def batches(items: list, size: int = 100) -> list[list]:
+# Documents per transaction of the save. A batch's articles are matched in day order, so
+# where batches split can change how a chain of near-duplicates is grouped: every way of
+# running an ingest (CLI, flow on threads or Dask) saves in batches of this size.
+BATCH = 100
+
+
+def batches(items: list, size: int = BATCH) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
@@ -381,7 +387,7 @@ def ingest(
     seen: datetime | None = None,
     index: StoryIndex | None = None,
     deadline: float | None = None,
-    batch_size: int = 100,
+    batch_size: int = BATCH,
 ) -> IngestReport:
     """One ingest run without Prefect (CLI ``ingest``); the ingest flow runs the same steps
     as tasks. ``index`` carries the stored story index over from an earlier call (bench).

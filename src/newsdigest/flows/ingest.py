@@ -54,7 +54,13 @@ def process_batch(docs: Parcel, settings: pipeline.Settings) -> Parcel:
 # that the run keeps in memory (``index`` is shared by reference within the flow's process).
 @task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
 def save_batch(config: Config, results: Parcel, seen: datetime, index: StoryIndex) -> pipeline.IngestReport:
-    return pipeline.save_batch(store.connect(config.store_url), results.items, seen, index)
+    """In transactions of ``pipeline.BATCH`` documents whatever the processing batch: where
+    batches split decides how near-duplicates are grouped, so every runner stores the same
+    stories. A retry skips what an earlier attempt stored."""
+    engine, report = store.connect(config.store_url), pipeline.IngestReport()
+    for part in pipeline.batches(results.items, pipeline.BATCH):
+        report.merge(pipeline.save_batch(engine, part, seen, index))
+    return report
 
 
 def _process_and_save(

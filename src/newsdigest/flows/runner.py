@@ -30,8 +30,8 @@ log = logging.getLogger("newsdigest.flows.runner")
 # context is serialised with every task), on 2 cores both off the processing: fewer,
 # larger batches, yet at least TASKS_PER_WORKER per worker so that the flow saves while
 # the workers process and no worker idles long at the end.
-THREAD_BATCH = 100
-DASK_BATCH = (100, 500)
+THREAD_BATCH = pipeline.BATCH
+DASK_BATCH = (pipeline.BATCH, 5 * pipeline.BATCH)  # multiples of the save's batch
 TASKS_PER_WORKER = 8
 
 
@@ -103,7 +103,8 @@ def batch_size(config: Config, workers: int, documents: int) -> int:
     if settings(config)[0] == "thread":
         return THREAD_BATCH
     low, high = DASK_BATCH
-    return max(low, min(high, -(-documents // (max(workers, 1) * TASKS_PER_WORKER))))
+    size = max(low, min(high, -(-documents // (max(workers, 1) * TASKS_PER_WORKER))))
+    return -(-size // pipeline.BATCH) * pipeline.BATCH  # whole save batches: the same stories
 
 
 def _prepare_worker(settings: pipeline.Settings) -> None:
