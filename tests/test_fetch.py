@@ -213,16 +213,19 @@ def test_http_proxy_and_no_proxy_from_the_environment_are_honoured(proxied, monk
     got = _get(FAST, "http://news.example.invalid/feed.xml")
     assert got.error is None and got.body == BODY
     assert [p for p, _ in proxied.log][-1] == "http://news.example.invalid/feed.xml"
-    monkeypatch.setenv("NO_PROXY", "news.example.invalid")
-    direct = _get(FetchSettings(timeout=3, per_host_delay=0, retries=0, robots=False), "http://news.example.invalid/x")
+    # A closed port on loopback, asked for directly (NO_PROXY) or through the proxy (no DNS either way).
+    closed = FetchSettings(timeout=3, per_host_delay=0, retries=0, robots=False)
+    assert _get(closed, "http://127.0.0.1:9/x").error == "HTTP 404 Not Found"  # the proxy's answer
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    direct = _get(closed, "http://127.0.0.1:9/y")
     assert direct.error is not None and direct.error.startswith("network error")
-    assert "http://news.example.invalid/x" not in [p for p, _ in proxied.log]
+    assert [p for p, _ in proxied.log if p.startswith("http://127.0.0.1:9/")] == ["http://127.0.0.1:9/x"]
 
 
 def test_a_proxy_that_trickles_is_given_up_at_the_budget_too(proxied):
-    from faultservers import trickle_body
+    from faultservers import trickle_head  # the head: only the clamped socket reads end it
 
-    proxied.add("http://news.example.invalid/slow", Route(handler=trickle_body(0.05)))
+    proxied.add("http://news.example.invalid/slow", Route(handler=trickle_head(0.05)))
     settings = FetchSettings(timeout=1.0, connect_timeout=0.5, per_host_delay=0, retries=0, robots=False)
     got = _get(settings, "http://news.example.invalid/slow")
     assert got.error is not None and got.error.startswith("timed out after 1 s") and got.body == b""
