@@ -11,6 +11,7 @@ with the parsers of ``meta``.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from datetime import date
@@ -21,6 +22,8 @@ from lxml import etree
 from newsdigest import meta as m
 from newsdigest import title as t
 from newsdigest.models import Meta
+
+log = logging.getLogger("newsdigest.extract")
 
 _TABLE_CELL = re.compile(r"^\|\s*([^|]*?)\s*\|$")
 _BLOCK_TAGS = re.compile(r"(?i)<(?:br|/p|/div|/tr|/td|/li|/h\d|/table|p|div|tr|li|h\d)\b[^>]*>")
@@ -45,6 +48,59 @@ _BY = re.compile(
     r"(?:19|20)\d\d\D{1,3}\d{1,2}\D{1,3}\d{1,2}.{0,20}?\bby ([A-Za-z][\w.-]{2,19}|[\u4e00-\u9fff]{2,8})(?![\w.])"
 )
 _SPACED_NAME = re.compile(r"^[\u4e00-\u9fff](?:\s+[\u4e00-\u9fff]){1,2}$")  # ``赵  培``
+
+
+# ---- bounded input: what reaches the parsers ----
+# trafilatura takes ~27 bytes of memory per character of HTML (an 8 MB page: +77 MB, kept by
+# the allocator afterwards). Script and style bodies and comments are none of the article:
+# they are dropped first, in one linear pass; a page still longer is cut at the limit.
+MAX_PAGE_CHARS = 1_000_000
+_HEAVY = re.compile(r"<(script|style)\b|<!--", re.I)
+_CLOSE = {"script": re.compile(r"</script\s*>", re.I), "style": re.compile(r"</style\s*>", re.I)}
+_KEPT_SCRIPT = re.compile(r"ld\+json", re.I)  # structured data: titles, dates, authors
+
+
+def without_heavy(html: str) -> str:
+    """The page without script and style bodies and comments; JSON-LD scripts stay. Linear:
+    each piece is searched for once, and an unclosed one takes the rest of the page (as
+    browsers read it)."""
+    parts, pos = [], 0
+    while (hit := _HEAVY.search(html, pos)) is not None:
+        parts.append(html[pos : hit.start()])
+        if hit[1] is None:  # a comment
+            end = html.find("-->", hit.end())
+            pos = len(html) if end < 0 else end + 3
+            continue
+        opened = html.find(">", hit.end())
+        close = _CLOSE[hit[1].lower()].search(html, opened) if opened >= 0 else None
+        if close is None:
+            return "".join(parts)
+        if _KEPT_SCRIPT.search(html, hit.end(), opened):
+            parts.append(html[hit.start() : close.end()])
+        pos = close.end()
+    parts.append(html[pos:])
+    return "".join(parts)
+
+
+def bounded_html(html: str, origin: str, limit: int | None = None) -> str:
+    """The page as the parsers get it: without heavy parts when long, cut at ``limit``
+    (``MAX_PAGE_CHARS``) characters, at a tag, when still too long, with one warning line."""
+    limit = limit or MAX_PAGE_CHARS
+    if len(html) <= limit:
+        return html
+    light = without_heavy(html)
+    if len(light) <= limit:
+        return light
+    cut = light.rfind("<", 0, limit)
+    kept = light[: cut if cut > limit // 2 else limit]
+    log.warning(
+        "%s: page cut to its first %s characters (%s without scripts, styles and comments; limit %s)",
+        origin,
+        f"{len(kept):,}",
+        f"{len(light):,}",
+        f"{limit:,}",
+    )
+    return kept
 
 
 def html_to_text(html: str, url: str | None = None) -> tuple[str, Meta]:

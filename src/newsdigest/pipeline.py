@@ -182,7 +182,7 @@ def read_articles(doc: Document) -> list[Article] | Rejected:
         return Rejected(doc.origin, too_long)
     hints = Meta(title=doc.title_hint, published=doc.published_hint or doc.listed_date, source=None)
     if is_html(doc, text):
-        text, found = extract.html_to_text(text, doc.url)
+        text, found = extract.html_to_text(extract.bounded_html(text, doc.origin), doc.url)
         hints = Meta(
             title=doc.title_hint or found.title,
             published=doc.published_hint or found.published or doc.listed_date,
