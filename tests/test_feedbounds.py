@@ -42,3 +42,56 @@ def test_entity_declarations_are_refused_with_a_reason():
     bomb = b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "' + b"x" * 1000 + b'">]><rss>&a;&a;</rss>'
     assert "XML entities" in feedbounds.refuse_entities(bomb)
     assert feedbounds.refuse_entities(rss([item(1, None)])) is None
+
+
+def _reference(body: bytes, max_items: int) -> tuple[bytes, int]:
+    """The first version, over the whole body at once: spans, then a sort of all of them."""
+    spans, start = [], None
+    for tag in feedbounds._TAG.finditer(body):
+        if not tag[1]:
+            start = tag.start()
+        elif start is not None:
+            end = body.find(b">", tag.end())
+            if end < 0:
+                break
+            spans.append((start, end + 1))
+            start = None
+    if max_items <= 0 or len(spans) <= max_items:
+        return body, 0
+    dated = [(feedbounds._when(body[a:b]), -i) for i, (a, b) in enumerate(spans)]
+    keep = sorted(sorted(range(len(spans)), key=lambda i: dated[i], reverse=True)[:max_items])
+    parts = [body[: spans[0][0]], *(body[spans[i][0] : spans[i][1]] + b"\n" for i in keep), body[spans[-1][1] :]]
+    return b"".join(parts), len(spans) - len(keep)
+
+
+def test_reading_in_chunks_keeps_what_reading_at_once_kept(monkeypatch):
+    import io
+    import random
+
+    rng = random.Random(7)
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    pieces = [b"<entry><title>e</title></entry >", b"<item>", b"</item>", b"<items>x</items>", b"  \n", b"<!-- c -->"]
+    for trial in range(60):
+        parts = [item(i, start + timedelta(hours=rng.randrange(50)) if rng.random() < 0.7 else None) for i in range(40)]
+        parts += [rng.choice(pieces) for _ in range(8)]
+        rng.shuffle(parts)
+        body = rss(parts)
+        monkeypatch.setattr(feedbounds, "_CHUNK", rng.choice([1, 5, 17, 64, 1000]))
+        for keep in (1, 5, 30, 100):
+            cut, left = feedbounds.newest_items(body, keep)
+            assert (cut, left) == _reference(body, keep), (trial, keep)
+            if left:
+                assert feedbounds.newest_items_file(io.BytesIO(body), keep) == (cut, left)
+
+
+def test_a_spooled_feed_whose_newest_items_are_still_too_large_is_refused(monkeypatch):
+    import io
+
+    import pytest
+
+    monkeypatch.setattr(feedbounds, "MAX_KEPT_BYTES", 2_000)
+    body = rss([item(i, None) for i in range(100)])
+    with pytest.raises(ValueError, match="feed too large: its newest 50 items take"):
+        feedbounds.newest_items_file(io.BytesIO(body), 50)
+    cut, left = feedbounds.newest_items_file(io.BytesIO(body), 5)
+    assert left == 95 and cut.count(b"<item>") == 5

@@ -5,6 +5,8 @@ real Chinese feeds, and an HTML page served where a feed was expected."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 import feedparser
@@ -17,6 +19,7 @@ from newsdigest.fetch import Fetcher, FetchSettings
 from newsdigest.store import fetchstate
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
+START = datetime(2025, 9, 1, tzinfo=UTC)
 FAST = FetchSettings(timeout=10, per_host_delay=0, retries=1, backoff=0.01, concurrency=8)
 FEED_FILES = sorted(p for p in FEEDS.rglob("*") if p.suffix in {".xml", ".rdf", ".atom", ".rss", ".json", ".html"})
 
@@ -211,3 +214,47 @@ def test_a_feed_declaring_entities_is_refused_in_one_line(cfg, engine):
     )
     with pytest.raises(feeds.FeedError, match="declares its own XML entities"):
         feeds.parse(bomb, "http://x.cn/feed")
+
+
+def test_a_feed_of_100000_items_is_spooled_and_its_newest_items_kept(cfg, engine):
+    """Over [fetch] max_bytes (12 MB here, limit 10 MB) a feed body goes to a temporary file
+    and is read in one bounded pass; dates in no order, the newest max_items stay."""
+    import random
+
+    order = list(range(100_000))
+    random.Random(3).shuffle(order)  # item i is i minutes after the start: the newest are the largest i
+    items = "".join(
+        f"<item><title>第{i}条</title><link>http://news.example.cn/{i}</link>"
+        f"<pubDate>{format_datetime(START + timedelta(minutes=i))}</pubDate><description>短讯{i}</description></item>"
+        for i in order
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+    assert len(body) > FetchSettings().max_bytes
+    with LocalServer() as server:
+        url = server.add("/big.xml", body=body, headers={"Content-Type": "application/rss+xml"})
+        with Fetcher(FetchSettings(per_host_delay=0)) as fetcher:
+            got = collection.collect(fetcher.settings, [Source(kind="feed", name="big", url=url)], engine, fetcher)
+    assert {d.title_hint for d in got.documents} == {f"第{i}条" for i in range(99_500, 100_000)}
+    assert [r.reason for r in got.rejected] == ["99500 older items left for later runs (max_items 500)"]
+
+
+def test_a_spooled_real_feed_gives_the_items_it_gives_in_memory(server):
+    """Real feeds over a tiny in-memory limit: spooled, read in a pass, the same items."""
+    import io
+
+    for path in [*sorted((FEEDS / "zh_real").rglob("*.xml")), FEEDS / "trafilatura" / "feed1.atom"]:
+        body = path.read_bytes()
+        at_once = feeds.parse(body, "http://x.cn/feed", "application/xml", max_items=5)
+        spooled = feeds.parse(io.BytesIO(body), "http://x.cn/feed", "application/xml", max_items=5)
+        assert spooled.items == at_once.items and spooled.left == at_once.left, path.name
+        assert len(spooled.items) == min(5, len(spooled.items) + spooled.left)
+
+
+def test_a_spooled_html_page_or_entity_feed_is_refused_in_one_line():
+    import io
+
+    with pytest.raises(feeds.FeedError, match="an HTML page over the in-memory limit"):
+        feeds.parse(io.BytesIO(b"<!DOCTYPE html><html><body>x</body></html>"), "http://x.cn/feed")
+    bomb = b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY e "xx">]><rss version="2.0"><channel></channel></rss>'
+    with pytest.raises(feeds.FeedError, match="declares its own XML entities"):
+        feeds.parse(io.BytesIO(bomb), "http://x.cn/feed")

@@ -76,6 +76,8 @@ def _page_document(run: _Run, item: Item | None, page: Fetched) -> Document | st
     # A page without HTML markup may still be text (text/plain, no header); anything else is not a page.
     if kind != "html" and "html" not in media and (kind in ("feed", "json") or media not in ("", "text/plain")):
         return f"not an HTML page ({media or kind})"
+    if page.spooled is not None:
+        return "page too large (over the in-memory limit, [fetch] max_bytes)"
     origin = item.origin if item else canonical_link(page.url)
     return Document(
         origin=origin,
@@ -95,7 +97,8 @@ def _parse_run(run: _Run, out: Collected, max_items: int) -> None:
     fetched = run.fetched
     assert fetched is not None
     try:
-        feed = parse(fetched.body, run.source.url or "", fetched.content_type, run.source.encoding, max_items)
+        body = fetched.spooled or fetched.body
+        feed = parse(body, run.source.url or "", fetched.content_type, run.source.encoding, max_items)
     except FeedError as exc:
         out.rejected.append(run.health.fail(str(exc)))
         return
@@ -224,6 +227,7 @@ def _collect(runs: list[_Run], engine: Engine, fetcher: Fetcher, out: Collected)
             r.source.url or "",
             validators.get(r.source.url or "") or Validators(),
             PAGE_ACCEPT if r.source.kind == "page" else FEED_ACCEPT,
+            spool=r.source.kind != "page",  # a large feed is read in bounded memory (feedbounds)
         )
         for r in runs
     ]

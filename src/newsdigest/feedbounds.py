@@ -15,8 +15,12 @@ large entity referenced many times) 64 s and 305 MB. So a feed body first passes
 from __future__ import annotations
 
 import email.utils
+import heapq
+import io
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import BinaryIO
 
 # An <!ENTITY declaration inside a DOCTYPE's internal subset.
 _ENTITY = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", re.I)
@@ -25,9 +29,12 @@ _DATE = re.compile(rb"<(?:pubDate|published|updated|dc:date|date)\b[^>]*>\s*([^<
 _OLDEST = datetime.min.replace(tzinfo=UTC)
 
 
+ENTITY_SCAN = 1_000_000  # bytes searched for entity declarations (they come in the prolog)
+
+
 def refuse_entities(body: bytes) -> str | None:
     """A one-line reason when the feed declares XML entities, else None."""
-    if _ENTITY.search(body[:1_000_000]):
+    if _ENTITY.search(body[:ENTITY_SCAN]):
         return "feed declares its own XML entities (<!ENTITY>): refused, they can expand without bound"
     return None
 
@@ -47,33 +54,93 @@ def _when(item: bytes) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _spans(body: bytes) -> list[tuple[int, int]]:
-    """Where each item (or entry) starts and ends, in one pass (a regex pairing open and
-    close tags would rescan the rest of the body after every unclosed one)."""
-    spans, start = [], None
-    for tag in _TAG.finditer(body):
-        if not tag[1]:
-            start = tag.start()
-        elif start is not None:
-            end = body.find(b">", tag.end())
-            if end < 0:
+_CHUNK = 1 << 20  # bytes read at a time from a spooled feed
+_MARGIN = 16  # a tag cut by a chunk's end is matched with the next chunk
+MAX_KEPT_BYTES = 10_000_000  # the newest items of a spooled feed, in memory at most
+
+
+def _items(fh: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
+    """(start, end, bytes) of each item (or entry), in one pass over the file read chunk by
+    chunk: only the item being read is held (a regex pairing open and close tags would
+    rescan the rest of the body after every unclosed one)."""
+    buf, base, pos, start, eof = b"", 0, 0, None, False
+    while not eof:
+        chunk = fh.read(_CHUNK)
+        eof, buf = not chunk, buf + chunk
+        safe = len(buf) if eof else len(buf) - _MARGIN
+        for tag in _TAG.finditer(buf, pos):
+            if tag.start() >= safe:
                 break
-            spans.append((start, end + 1))
-            start = None
-    return spans
+            pos = tag.end()
+            if not tag[1]:
+                start = base + tag.start()
+                continue
+            if start is None:
+                continue
+            end = buf.find(b">", tag.end())
+            if end < 0:  # the closing tag's end is in the next chunk (or nowhere)
+                pos = tag.start()
+                break
+            yield start, base + end + 1, buf[start - base : end + 1]
+            start, pos = None, end + 1
+        else:
+            pos = max(pos, safe)
+        if start is not None and len(buf) - (start - base) > MAX_KEPT_BYTES:
+            start = None  # an item larger than a whole feed may be: skipped
+        drop = min(pos, start - base) if start is not None else pos
+        buf, base, pos = buf[drop:], base + drop, pos - drop
+        if eof and start is not None and buf.find(b">", pos) < 0:
+            return
+
+
+def _newest(fh: BinaryIO, max_items: int) -> tuple[list[tuple[int, int]], int, int, int]:
+    """The spans of the ``max_items`` newest items in feed order, how many items there are,
+    where the first starts and where the last ends. A heap keeps only the newest seen so far."""
+    heap: list[tuple[tuple[datetime, int], int, int]] = []
+    count, first, last = 0, 0, 0
+    for start, end, data in _items(fh):
+        # Newest first; undated items (and ties) keep the feed's order, where the newest come first.
+        entry = ((_when(data), -count), start, end)
+        first, last, count = first if count else start, end, count + 1
+        if len(heap) < max_items:
+            heapq.heappush(heap, entry)
+        elif entry > heap[0]:
+            heapq.heapreplace(heap, entry)
+    kept = [(start, end) for _, start, end in sorted(heap, key=lambda e: e[1])]
+    return kept, count, first, last
+
+
+def _rebuilt(fh: BinaryIO, kept: list[tuple[int, int]], first: int, last: int) -> bytes:
+    """The feed's head, the kept items and its tail, read back from the file."""
+
+    def read(a: int, b: int | None = None) -> bytes:
+        fh.seek(a)
+        return fh.read() if b is None else fh.read(b - a)
+
+    return b"".join([read(0, first), *(read(a, b) + b"\n" for a, b in kept), read(last)])
 
 
 def newest_items(body: bytes, max_items: int) -> tuple[bytes, int]:
     """The feed with at most ``max_items`` items, the newest; and how many were left out."""
     if max_items <= 0 or body.count(b"<item") + body.count(b"<entry") <= max_items:
         return body, 0
-    spans = _spans(body)
-    if len(spans) <= max_items:
+    fh = io.BytesIO(body)
+    kept, count, first, last = _newest(fh, max_items)
+    if count <= max_items:
         return body, 0
-    dated = [(_when(body[a:b]), -i) for i, (a, b) in enumerate(spans)]
-    # Newest first; undated items (and ties) keep the feed's order, where the newest come first.
-    keep = sorted(sorted(range(len(spans)), key=lambda i: dated[i], reverse=True)[:max_items])
-    parts = [body[: spans[0][0]]]
-    parts += [body[spans[i][0] : spans[i][1]] + b"\n" for i in keep]
-    parts.append(body[spans[-1][1] :])
-    return b"".join(parts), len(spans) - len(keep)
+    return _rebuilt(fh, kept, first, last), count - len(kept)
+
+
+def newest_items_file(fh: BinaryIO, max_items: int) -> tuple[bytes, int]:
+    """``newest_items`` of a feed spooled to a file (too large to hold in memory), in
+    memory bounded by ``max_items`` and one item; raises ValueError with a one-line reason
+    when even the newest items are too large."""
+    fh.seek(0)
+    kept, count, first, last = _newest(fh, max(max_items, 1))
+    size = first + sum(b - a for a, b in kept) + fh.seek(0, io.SEEK_END) - last
+    if size > MAX_KEPT_BYTES:
+        raise ValueError(f"feed too large: its newest {len(kept)} items take {size:,} bytes (limit {MAX_KEPT_BYTES:,})")
+    if not count:
+        fh.seek(0)
+        return fh.read(), 0
+    return _rebuilt(fh, kept, first, last), count - len(kept)

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
@@ -249,14 +249,41 @@ def parse_json_feed(text: str, feed_url: str) -> ParsedFeed:
 
 
 def parse(
-    body: bytes,
+    body: bytes | BinaryIO,
     feed_url: str,
     content_type: str | None = None,
     override: str | None = None,
     max_items: int = MAX_ITEMS,
 ) -> ParsedFeed:
-    """A fetched feed body to items (the newest ``max_items``; ``left`` counts the others);
-    raises FeedError with a one-line reason when unusable."""
+    """A fetched feed body (bytes, or a file the fetch spooled a large one to) to items (the
+    newest ``max_items``; ``left`` counts the others); raises FeedError with a one-line reason
+    when unusable."""
+    spooled_left = 0
+    if not isinstance(body, bytes):
+        body, spooled_left = _spooled(body, content_type, max_items)
+    parsed = _parse_bytes(body, feed_url, content_type, override, max_items)
+    parsed.left += spooled_left
+    return parsed
+
+
+def _spooled(fh: BinaryIO, content_type: str | None, max_items: int) -> tuple[bytes, int]:
+    """A feed too large to hold in memory: its newest items, read in one bounded pass."""
+    fh.seek(0)
+    head = fh.read(feedbounds.ENTITY_SCAN)
+    kind = sniff(head, content_type)
+    if kind != "feed":
+        raise FeedError(f"{'an HTML page' if kind == 'html' else 'a ' + kind + ' body'} over the in-memory limit")
+    if refused := feedbounds.refuse_entities(head):
+        raise FeedError(refused)
+    try:
+        return feedbounds.newest_items_file(fh, max_items)
+    except ValueError as exc:
+        raise FeedError(str(exc)) from None
+
+
+def _parse_bytes(
+    body: bytes, feed_url: str, content_type: str | None, override: str | None, max_items: int
+) -> ParsedFeed:
     if not body.strip():
         raise FeedError("empty response")
     kind = sniff(body, content_type)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import email.utils
 import random
+import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -36,6 +37,7 @@ DEFAULT_USER_AGENT = "newsdigest/0.1 (news monitoring; +https://example.invalid/
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, application/feed+json;q=0.8, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _CHUNK = 64 * 1024
+_HEAD = 64 * 1024  # bytes of a spooled body kept in memory, to tell what it is
 LEFT = "not fetched: the run's deadline ([run] deadline) passed; left for the next run"
 # The deadline of the request the current thread is sending (requests run one per thread).
 _deadline = threading.local()
@@ -98,6 +100,7 @@ class FetchSettings:
     concurrency: int = 8  # requests in flight over all hosts
     robots: bool = True  # honour robots.txt (read once per host per Fetcher, i.e. per run)
     max_items: int = 500  # newest items read per feed and run (feeds.py); the rest wait
+    max_spool_bytes: int = 200_000_000  # a feed body over max_bytes goes to a temporary file up to this
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any] | None) -> FetchSettings:
@@ -131,6 +134,7 @@ class Request:
     url: str
     validators: Validators = field(default_factory=Validators)
     accept: str = PAGE_ACCEPT
+    spool: bool = False  # a body over max_bytes is spooled to a temporary file (up to max_spool_bytes)
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,7 @@ class Fetched:
     attempts: int = 1
     transient: bool = False  # the error may go away by itself (5xx, 429, network)
     left: bool = False  # not fetched (or cut) because the run's deadline passed: the next run fetches it
+    spooled: Any = None  # a body over max_bytes, in a temporary file (``body`` is then its first bytes)
 
     @property
     def not_modified(self) -> bool:
@@ -360,8 +365,8 @@ class Fetcher:
             return Fetched(req.url, str(resp.url), status, headers)
         if status >= 400:
             raise self._http_error(resp)
-        body = self._body(resp, deadline)
-        return Fetched(req.url, str(resp.url), status, headers, body)
+        body, spooled = self._body(resp, deadline, req.spool)
+        return Fetched(req.url, str(resp.url), status, headers, body, spooled=spooled)
 
     def _http_error(self, resp: httpx.Response) -> _Attempt:
         status, reason = resp.status_code, _reason(resp.status_code, resp.reason_phrase)
@@ -376,12 +381,15 @@ class Fetcher:
             return _Attempt(reason, status, retry=True)
         return _Attempt(reason, status)
 
-    def _body(self, resp: httpx.Response, deadline: float) -> bytes:
-        cap = self.settings.max_bytes
+    def _body(self, resp: httpx.Response, deadline: float, spool: bool = False) -> tuple[bytes, Any]:
+        """The body; over ``max_bytes`` (when ``spool``) in a temporary file, its first bytes as body."""
+        memory = self.settings.max_bytes
+        cap = max(memory, self.settings.max_spool_bytes) if spool else memory
         declared = resp.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap and "content-encoding" not in resp.headers:
             raise _Attempt(f"body too large ({int(declared):,} bytes, limit {cap:,})")
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size, spooled = 0, None
         # Decompressed bytes count, so a small gzip bomb stops at the cap too.
         for chunk in resp.iter_bytes(_CHUNK):
             size += len(chunk)
@@ -389,8 +397,17 @@ class Fetcher:
                 raise _Attempt(f"body too large (over the {cap:,} byte limit)")
             if time.monotonic() > deadline:
                 raise _Attempt(f"timed out after {self.settings.timeout:g} s (body too slow)")
-            chunks.append(chunk)
-        return b"".join(chunks)
+            if size > memory and spooled is None:  # a large feed: read later in bounded memory
+                spooled = tempfile.TemporaryFile()  # noqa: SIM115 (the caller reads it; closed when dropped)
+                spooled.writelines(chunks)
+                chunks = [b"".join(chunks)[:_HEAD]]
+            if spooled is None:
+                chunks.append(chunk)
+            else:
+                spooled.write(chunk)
+        if spooled is not None:
+            spooled.seek(0)
+        return b"".join(chunks), spooled
 
     def get_many(self, requests: Iterable[Request | str]) -> list[Fetched]:
         """Fetch concurrently (bounded overall and per host); results in request order."""
@@ -414,6 +431,7 @@ def _with_attempts(fetched: Fetched, attempts: int) -> Fetched:
         attempts,
         fetched.transient,
         fetched.left,
+        fetched.spooled,
     )
 
 
