@@ -34,6 +34,7 @@ import asyncio
 import email
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -44,7 +45,9 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email import policy
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -476,8 +479,23 @@ def hostile_inputs(work: Path) -> list[tuple[str, str, float, float]]:
         out.append(("baseline: one seed article", _last(baseline), baseline.seconds, baseline.peak_mb))
         for name, args in cases:
             done = _ingest_alone(work, name, args)
-            out.append((name, _last(done), done.seconds, done.peak_mb))
+            out.append((name, _outcome(done), done.seconds, done.peak_mb))
     return out
+
+
+def _outcome(done: Done) -> str:
+    """The command's summary line, and its one line about a cut input or the items left."""
+    lines = (done.out + "\n" + done.err).splitlines()
+    notes = [
+        line.split(": ", 1)[-1] if "WARNING" in line else line
+        for line in lines
+        if "cut to" in line or "left for later" in line
+    ]
+    newest = sorted(int(n) for n in re.findall(r"/n/(\d+): article page", done.out + done.err))
+    kept = [f"items kept: {len(newest)} (n/{newest[0]}…n/{newest[-1]})"] if newest else []
+    notes = notes or [line[:150] for line in lines if line.startswith("rejected:")][:1]
+    summary = next((f"exit {done.code}: {line}" for line in lines if line.startswith("documents:")), _last(done))
+    return " · ".join([summary, *notes[-1:], *kept])
 
 
 def _ingest_alone(work: Path, name: str, args: list[str]) -> Done:
@@ -487,9 +505,15 @@ def _ingest_alone(work: Path, name: str, args: list[str]) -> Done:
 
 
 def _big_feed(server: LocalServer) -> str:
+    """100,000 dated items in no order (12 MB: over [fetch] max_bytes, so spooled); the newest
+    500 are i = 99,500…99,999. Their pages are not served: each is one 404 line."""
+    order = list(range(100_000))
+    random.Random(5).shuffle(order)
+    start = datetime(2025, 9, 1, tzinfo=UTC)
     items = [
-        f"<item><title>第{i}条</title><link>{server.base}/n/{i}</link><description>短讯{i}</description></item>"
-        for i in range(100_000)
+        f"<item><title>第{i}条</title><link>{server.base}/n/{i}</link>"
+        f"<pubDate>{format_datetime(start + timedelta(minutes=i))}</pubDate><description>短讯{i}</description></item>"
+        for i in order
     ]
     return server.add("/big.xml", Route(body=rss(items), headers={"Content-Type": "application/rss+xml"}))
 

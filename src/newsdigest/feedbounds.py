@@ -8,8 +8,12 @@ large entity referenced many times) 64 s and 305 MB. So a feed body first passes
   one-line reason (feeds have no use for them; they only serve to expand).
 - ``newest_items``: a feed with more items than ``max_items`` is cut to its newest ones
   (by their own date, else the feed's order, newest first by custom) with a linear scan
-  of item boundaries; how many were left is reported. Items left out are not marked
-  seen, so a later run reads them once the newer ones are known.
+  of item boundaries and a heap of the newest so far; how many were left is reported.
+  Items left out are not marked seen, so a later run reads them once the newer ones are
+  known. ``newest_items_file`` does the same over a body the fetch spooled to a file
+  (over ``[fetch] max_bytes``), reading 1 MB at a time: memory is bounded by
+  ``max_items`` and one item, whatever the feed's size (100,000 items: 172 MB peak for
+  the whole ingest, 15 s).
 """
 
 from __future__ import annotations
