@@ -498,10 +498,37 @@ def _outcome(done: Done) -> str:
     return " · ".join([summary, *notes[-1:], *kept])
 
 
+# A child started by this process records this process's peak RSS as its own when it execs
+# (Linux keeps the old memory's high-water mark: with vfork, this process's), so a measured
+# command is started by a small launcher that reports its own child's peak.
+_LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "p = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "open(sys.argv[1], 'w').write(str(usage.ru_maxrss))\n"
+    "sys.exit(os.waitstatus_to_exitcode(status))\n"
+)
+
+
 def _ingest_alone(work: Path, name: str, args: list[str]) -> Done:
     state = work / f"hostile-{abs(hash(name))}" / "state"
     state.parent.mkdir()
-    return run(work / "digest.toml", state, ["ingest", *args], environment(work))
+    peak = state.parent / "peak.txt"
+    cmd = [str(BIN), "--state", str(state), "--config", str(work / "digest.toml"), "ingest", *args]
+    out, err = (open(state.parent / f, "w", encoding="utf-8") for f in ("out.txt", "err.txt"))  # noqa: SIM115
+    began = time.monotonic()
+    with out, err:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER, str(peak), *cmd],
+            env=environment(work),
+            cwd=state.parent,
+            stdout=out,
+            stderr=err,
+            text=True,
+        )
+    done = finish(proc, state, began)
+    done.peak_mb = int(peak.read_text()) / 1024 if peak.exists() else 0.0
+    return done
 
 
 def _big_feed(server: LocalServer) -> str:
