@@ -237,6 +237,10 @@ def run(
     from newsdigest import reaper
 
     reaper.watch()  # the temporary Prefect server dies with us, even on kill -9
+    from newsdigest.flows import runner, warm
+
+    if runner.settings(cfg)[0] == "thread":
+        warm.start()  # the stages and jieba load in a worker process while Prefect starts here
     from newsdigest import logs
     from newsdigest.flows.weekly import weekly_flow
 

@@ -52,6 +52,11 @@ def watch() -> int | None:
     return proc.pid
 
 
+def held() -> list[int]:
+    """Our end of the watchdog's pipe (a forked child of ours closes it: see flows/warm.py)."""
+    return list(_held)
+
+
 def _stat(pid: str) -> tuple[int, int, str] | None:
     """(parent pid, process group, start time) of a process, or None when it is gone."""
     try:

@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from newsdigest import logs, pipeline, sources, store
 from newsdigest.config import Config
-from newsdigest.flows import runner
+from newsdigest.flows import runner, warm
 from newsdigest.flows.common import Stopwatch, load_config, summary_markdown, timings
 from newsdigest.models import Document, Rejected
 from newsdigest.store import fetchstate
@@ -47,7 +47,7 @@ class Parcel:
 @task(cache_policy=NO_CACHE)
 def process_batch(docs: Parcel, settings: pipeline.Settings) -> Parcel:
     """Every stage on a batch of documents: pure, so batches run in parallel."""
-    return Parcel(pipeline.process_many(docs.items, settings))
+    return Parcel(warm.process_many(docs.items, settings))  # in ``run``'s warm worker, if started
 
 
 # The serial step: batches are saved one after another, in order, against one story index
