@@ -68,7 +68,7 @@ def layout(pg_server, prefect_harness, tmp_path):
         _wait(lambda: _dask_workers(scheduler) == 2, "two Dask workers", procs)
         yield client_env, scheduler, logs
     finally:
-        _delete_deployments()  # the session's server is shared: leave no pool-bound ingest/weekly
+        _delete_deployments()  # the session's server is shared: leave no schedules behind
         for proc in reversed(procs):
             proc.terminate()
         for proc in procs:
@@ -86,7 +86,7 @@ def _delete_deployments() -> None:
 
     async def delete() -> None:
         async with get_client() as client:
-            for name in ("weekly/weekly", "ingest/ingest"):
+            for name in (f"weekly/pool-{POOL}", f"ingest/pool-{POOL}"):
                 with contextlib.suppress(ObjectNotFound):
                     await client.delete_deployment((await client.read_deployment_by_name(name)).id)
 
@@ -97,7 +97,7 @@ def _run_weekly(env: dict[str, str]) -> subprocess.CompletedProcess:
     """Trigger the deployed weekly flow through the API and wait for its end."""
     code = (
         "from prefect.deployments import run_deployment\n"
-        "run = run_deployment('weekly/weekly', parameters={'dry_run': True}, timeout=400)\n"
+        f"run = run_deployment('weekly/pool-{POOL}', parameters={{'dry_run': True}}, timeout=400)\n"
         "print(run.state.type.value, run.state.message or '')\n"
     )
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=450)
@@ -138,7 +138,9 @@ def test_the_several_machine_layout_runs_the_deployed_weekly_flow(layout, pg_url
         timeout=120,
     )
     assert deployed.returncode == 0, deployed.stderr
-    assert "weekly/weekly in work pool" in deployed.stdout and "ingest/ingest in work pool" in deployed.stdout
+    assert (
+        f"weekly/pool-{POOL} in work pool" in deployed.stdout and f"ingest/pool-{POOL} in work pool" in deployed.stdout
+    )
     ran = _run_weekly(env)
     worker_log = (logs / "prefect-worker.log").read_text(encoding="utf-8", errors="replace")[-3000:]
     assert ran.stdout.startswith("COMPLETED"), (ran.stdout, ran.stderr[-2000:], worker_log)

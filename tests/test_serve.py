@@ -39,6 +39,44 @@ def test_both_deployments_are_registered_with_their_schedules(prefect_harness, c
     assert stored["ingest"].parameters["state_dir"] == str(cfg.state_dir.resolve())
 
 
+def test_deploy_registers_its_own_deployments_beside_the_served_ones(prefect_harness, cfg, monkeypatch) -> None:
+    """``deploy --pool`` and ``serve`` never register the same deployment: a pool's would
+    otherwise take a served one away from a ``serve`` still running (and back again)."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    from newsdigest.flows.serve import deploy, deployments
+
+    served = [d.apply() for d in deployments(cfg, ROOT / "newsdigest.toml")]
+    monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
+    lines = deploy(cfg, ROOT / "newsdigest.toml", "distinct-test", str(ROOT))
+    assert [line.split(" in work pool")[0] for line in lines] == [
+        "deployment weekly/pool-distinct-test",
+        "deployment ingest/pool-distinct-test",
+    ]
+
+    async def read():
+        async with get_client() as client:
+            return {f"{(await client.read_flow(d.flow_id)).name}/{d.name}": d for d in await client.read_deployments()}
+
+    stored = asyncio.run(read())
+    assert {"weekly/weekly", "ingest/ingest", "weekly/pool-distinct-test", "ingest/pool-distinct-test"} <= set(stored)
+    assert {stored["weekly/weekly"].id, stored["ingest/ingest"].id} == set(served)  # still the served ones
+    assert stored["weekly/weekly"].work_pool_name is None
+    assert stored["weekly/pool-distinct-test"].work_pool_name == "distinct-test"
+    assert stored["ingest/pool-distinct-test"].schedules[0].schedule.cron == "0 * * * *"
+    asyncio.run(_delete([stored["weekly/pool-distinct-test"].id, stored["ingest/pool-distinct-test"].id]))
+
+
+async def _delete(ids: list) -> None:
+    """The session's server is shared: leave no pool-bound schedules behind."""
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        for deployment_id in ids:
+            await client.delete_deployment(deployment_id)
+
+
 def _serve(conf: Path, state: Path, log: Path, wait: float = 120) -> subprocess.Popen:
     """``newsdigest serve``, once it has registered its deployments (its output goes to ``log``)."""
     from prefect.settings import PREFECT_API_URL

@@ -101,10 +101,22 @@ def _ensure_pool(pool: str) -> None:
                 client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
 
 
+def pool_deployment(pool: str) -> str:
+    """The name of both flows' deployments in work pool ``pool`` (``weekly/pool-NAME``).
+
+    Never the names ``serve`` uses (``weekly/weekly``, ``ingest/ingest``): a deployment is
+    one record per flow and name, so registering a served one in a pool would take it from
+    a ``serve`` still running on another machine (both would then pick up its scheduled
+    runs), and ``serve`` starting again would take it back. Distinct, the two ways coexist
+    and each run shows in the UI which way it came."""
+    return f"pool-{pool}"
+
+
 def deploy(config: Config, config_file: Path | None, pool: str, source: str) -> list[str]:
     """Register both deployments, with their schedules, in the process work pool ``pool``
-    (created if missing): any ``prefect worker start --pool POOL`` that sees ``source`` (this
-    checkout at the same path, or a git URL) runs them. Returns what was registered."""
+    (created if missing) as ``weekly/pool-POOL`` and ``ingest/pool-POOL``: any ``prefect
+    worker start --pool POOL`` that sees ``source`` (this checkout at the same path, or a
+    git URL) runs them. Returns what was registered."""
     if not os.environ.get("PREFECT_API_URL"):
         raise RuntimeError("deploy needs a running Prefect server: set PREFECT_API_URL")
     from prefect import Flow
@@ -116,7 +128,7 @@ def deploy(config: Config, config_file: Path | None, pool: str, source: str) -> 
     for name, entrypoint in ENTRYPOINTS.items():
         flow = Flow.from_source(source, entrypoint)
         flow.deploy(
-            name=name,
+            name=pool_deployment(pool),
             work_pool_name=pool,
             schedules=[_cron(config, name)],
             parameters=parameters(config, config_file),
@@ -126,7 +138,10 @@ def deploy(config: Config, config_file: Path | None, pool: str, source: str) -> 
             print_next_steps=False,
         )
         cron, tz = schedules(config)[name]
-        done.append(f"deployment {flow.name}/{name} in work pool {pool}: cron '{cron}' ({tz}), code from {source}")
+        done.append(
+            f"deployment {flow.name}/{pool_deployment(pool)} in work pool {pool}: cron '{cron}' ({tz}), "
+            f"code from {source}"
+        )
     return done
 
 
