@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -358,8 +359,16 @@ def _read_week(engine: Engine, label: str, start: datetime, end: datetime) -> _W
 
 def _env(config: Config | None = None) -> jinja2.Environment:
     folder = Path(config.get("digest", "templates", "") or TEMPLATES) if config else TEMPLATES
+    return _env_for(str(folder))
+
+
+@lru_cache(maxsize=4)
+def _env_for(folder: str) -> jinja2.Environment:
+    """One environment per templates folder and process, so each template is compiled once:
+    a digest renders two to four times (archive, email, a trimmed email) and then the index.
+    The loader still notices a template edited on disk (jinja checks its mtime)."""
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(folder)),
+        loader=jinja2.FileSystemLoader(folder),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
         trim_blocks=True,
