@@ -42,3 +42,38 @@ def test_batches_are_larger_on_dask_and_always_whole_save_batches() -> None:
     sizes = {n: runner.batch_size(dask, 2, n) for n in (50, 2_000, 5_000, 20_000, 200_000)}
     assert sizes == {50: 100, 2_000: 200, 5_000: 400, 20_000: 500, 200_000: 500}
     assert all(size % pipeline.BATCH == 0 for size in sizes.values())
+
+
+@pytest.mark.prefect
+def test_ingest_on_a_local_dask_cluster_stores_what_threads_store(prefect_harness, tmp_path, monkeypatch) -> None:
+    """300 synthetic documents with reprints (scripts/synth.py): two local Dask workers, with
+    their larger batches, store the same articles grouped in the same stories as threads."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import synth
+
+    from newsdigest import store
+    from newsdigest.flows.ingest import ingest_flow
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    for doc in synth.corpus(300, seed=3):
+        (folder / f"{doc.name}.txt").write_text(doc.text(), encoding="utf-8")
+
+    def stories(kind: str) -> list[list[str]]:
+        monkeypatch.setenv("NEWSDIGEST_RUNNER_KIND", kind)
+        state = tmp_path / kind
+        summary = ingest_flow(config_file=str(ROOT / "newsdigest.toml"), state_dir=str(state), paths=[str(folder)])
+        assert summary["articles_new"] >= 300
+        groups: dict[str, list[str]] = {}
+        for a in store.load_articles(store.connect(config.load(ROOT / "newsdigest.toml", state).store_url)):
+            groups.setdefault(a.story, []).append(f"{Path(a.origin).name}#{a.part}")
+        return sorted(sorted(g) for g in groups.values())
+
+    threads = stories("thread")
+    assert any(len(g) > 1 for g in threads)  # the reprints were grouped
+    monkeypatch.setattr(runner, "TASKS_PER_WORKER", 1)  # batches of 200 at this size, as 20,000 get 500
+    assert runner.batch_size(_cfg(kind="dask"), 2, 300) == 200
+    assert stories("dask") == threads
