@@ -7,6 +7,7 @@ or one week does not pay for starting an orchestration server.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -255,6 +256,9 @@ def run(
                 resend=resend,
                 return_state=True,
             )
+    # What is left is to print and exit. Python's exit collects every object Prefect, the
+    # stages and the run allocated (~0.6 s here); frozen, they are left to the process's end.
+    gc.freeze()
     if not state.is_completed():
         # A failed or uncertain delivery: its one-line reason, then what the run did.
         first, _, rest = (state.message or "see the Prefect log").partition("\n")
