@@ -22,6 +22,7 @@ from newsdigest import pipeline
 from newsdigest.config import Config, ConfigError
 
 KINDS = ("thread", "dask")
+THREADS = 1  # processing threads of the thread runner (see task_runner)
 log = logging.getLogger("newsdigest.flows.runner")
 
 # Documents per task. On threads a task run costs ~6 ms, so 100 documents per task keep
@@ -84,7 +85,11 @@ def task_runner(config: Config) -> Any:  # -> prefect.task_runners.TaskRunner
     if kind == "thread":
         from prefect.task_runners import ThreadPoolTaskRunner
 
-        return ThreadPoolTaskRunner()
+        # One processing thread: the stages are CPU-bound Python, so more threads only take turns
+        # at the interpreter lock while the flow's thread saves. Prefect's default pool is
+        # unbounded (every batch at once): 5,000 documents took 40-45 s that way and 30 s with
+        # one thread (PREFECT_TASKS_RUNNER_THREAD_POOL_MAX_WORKERS unset against 1, alternating).
+        return ThreadPoolTaskRunner(max_workers=THREADS)
     try:
         from prefect_dask import DaskTaskRunner
     except ImportError as exc:
