@@ -125,6 +125,18 @@ def _wait_state(run_id, done, wait: float = 240):
         time.sleep(0.5)
 
 
+def _wait_logs(run_id, done, wait: float = 60):
+    """The run's log records once `done` holds for them, or what has arrived when `wait` runs out."""
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    deadline = time.monotonic() + wait
+    while True:
+        logs = _client_call("read_logs", log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))
+        if done(logs) or time.monotonic() > deadline:
+            return logs
+        time.sleep(0.5)
+
+
 def test_sigterm_ends_the_served_run_crashed_and_the_next_run_proceeds(prefect_harness, tmp_path) -> None:
     with LocalServer() as http:
         feed = http.add("/slow.xml", Route(hang=True))  # the run hangs in collect until stopped
@@ -153,13 +165,13 @@ def test_sigterm_ends_the_served_run_crashed_and_the_next_run_proceeds(prefect_h
     try:
         again = _start_run({"paths": [str(SEEDS)]})
         finished = _wait_state(again.id, lambda s: s.is_final())
+        # The run's process ships its log records in batches, the last one as it exits; stopping
+        # serve before they arrive would end that process and lose them, so wait for them first.
+        logs = _wait_logs(again.id, lambda recs: any(r.name.startswith("newsdigest") for r in recs))
     finally:
         serve.send_signal(signal.SIGTERM)
         serve.wait(timeout=60)
     assert finished.is_completed(), finished.message
     engine = store.connect(config.load(conf, state, env={}).store_url)
     assert len({a.origin for a in store.load_articles(engine)}) == 5
-    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
-
-    logs = _client_call("read_logs", log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[again.id])))
     assert any(rec.name.startswith("newsdigest") for rec in logs), [(r.name, r.message) for r in logs]

@@ -447,3 +447,19 @@ def test_an_old_article_that_failed_for_now_is_taken_by_the_next_run_although_pa
     with engine.connect() as conn:
         documents = conn.exec_driver_sql("SELECT count(*) FROM documents").scalar()
     assert documents == len(fake.articles["xwzx"])  # the newer links fetched again are not doubled
+
+
+def test_a_later_list_page_failed_for_now_is_read_by_the_next_run(site, cfg, engine):
+    """Page 2 of a first run fails (500, retried); page 1's articles are stored. Page 1 must not
+    answer the next run with a 304, and its last link must not end the paging: the links of
+    pages 2 and 3 were never read."""
+    fake, server = site
+    source = _site_sources(server)[0]  # 工作动态: 57 articles on three list pages
+    server.routes["/xwzx/index_1.html"].fail_first = 2  # both attempts of the first run
+    first = _run(cfg, engine, source)
+    assert any("index_1.html" in r.origin for r in first.rejected)
+    _run(cfg, engine, source)
+    stored = {a.origin.removeprefix(server.base) for a in store.load_articles(engine)}
+    assert stored == {a.path for a in fake.articles["xwzx"]}
+    pages = [source.url, server.url("/xwzx/index_1.html"), server.url("/xwzx/index_2.html")]
+    assert list(fetchstate.get_validators(engine, pages)) == [source.url]  # later pages are read in full

@@ -141,7 +141,10 @@ def _get(run: _Run, fetcher: Fetcher, url: str, validators: dict[str, Validators
         fetched, run.ready = run.ready, None
     else:
         fetched = fetcher.get(Request(url, validators.get(url) or Validators(), accept))
-    if not fetched.error and not fetched.not_modified:
+    # A site's later list pages are always read in full (paging stops on a seen link, not a 304),
+    # so only its page 1 has validators worth keeping; a sitemap keeps its children's too.
+    kept = run.source.kind != "site" or url == run.source.url
+    if kept and not fetched.error and not fetched.not_modified:
         run.validators[url] = fetched.validators
     return fetched
 
@@ -181,6 +184,7 @@ def crawl_site(
     for _ in range(source.max_pages):
         fetched = _get(run, fetcher, url, validators, PAGE_ACCEPT)
         if _failed(run, fetched, "list page", first, out):
+            _later_page_gap(run, fetched, first)
             return
         try:
             text = decode.decode(fetched.body, fetched.content_type, source.encoding)
@@ -203,6 +207,14 @@ def crawl_site(
         if not page.pages or not targets or known([targets[-1].key]):
             return  # the boundary between new and seen links is on this page
         url, first = page.pages[0], False
+
+
+def _later_page_gap(run: _Run, fetched: Fetched, first: bool) -> None:
+    """A later list page left by the deadline or failed for now may hold unseen links: page 1
+    keeps no validators and the pages' last links are not marked seen, so the next run pages
+    down to it again."""
+    if not first and (fetched.left or (fetched.error and fetched.transient)):
+        run.keep_validators, run.gap = False, True
 
 
 # --- sitemaps -----------------------------------------------------------------------
