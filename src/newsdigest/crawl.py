@@ -16,10 +16,10 @@ URLs that appear later are fetched.
 Every fetch goes through ``fetch.Fetcher`` (politeness, robots.txt, validators). Every
 failure is a one-line reason on the source's health record; the run goes on.
 
-A link is marked seen, and the list pages' validators kept, only in the transaction that
-stores its document (refused links at once). Articles are fetched and stored oldest first;
-a link left by the run's deadline or failed for now leaves a gap, and the last link of each
-newer page is then not marked seen, so the next run's paging goes down to the gap.
+A link is marked seen, and page 1's validators kept, only in the transaction that stores
+its document (refused links at once). Articles are fetched and stored oldest first; a link
+or a later list page left by the run's deadline or failed for now leaves a gap, and the last
+link of each newer page is then not marked seen, so the next run's paging goes down to the gap.
 """
 
 from __future__ import annotations
