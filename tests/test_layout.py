@@ -61,7 +61,8 @@ def layout(pg_server, prefect_harness, tmp_path):
         dask = str(BIN / "dask")
         start("dask-scheduler", [dask, "scheduler", "--host", "127.0.0.1", "--port", scheduler.rsplit(":", 1)[1]], base)
         for i in range(2):  # no database settings on the workers: they only process documents
-            start(f"dask-worker-{i}", [dask, "worker", scheduler, "--nthreads", "1", "--no-dashboard"], base)
+            lean = ["--preload-nanny", "newsdigest.flows.leanworker"]  # as the README shows
+            start(f"dask-worker-{i}", [dask, "worker", scheduler, "--nthreads", "1", "--no-dashboard", *lean], base)
         start(
             "prefect-worker", [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--type", "process"], client_env
         )
@@ -159,4 +160,8 @@ def test_the_several_machine_layout_runs_the_deployed_weekly_flow(layout, pg_url
 
     with Client(scheduler, timeout=10) as client:
         prefixes = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+        # A function defined here travels by value (the workers cannot import the test module).
+        profiling = "distributed.worker.profile.enabled"
+        lean = client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"), __import__("dask").config.get(profiling)))
     assert any("process" in p for p in prefixes), prefixes
+    assert list(lean.values()) == [(None, False)] * 2  # the preload's settings reached both workers

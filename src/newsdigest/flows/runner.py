@@ -62,23 +62,6 @@ def _quiet_dask() -> None:
     logging.getLogger("distributed").setLevel(level if level in logging.getLevelNamesMapping() else "WARNING")
 
 
-def _lean_workers() -> None:
-    """Two of Dask's worker defaults cost CPU that processing needs (on 2 cores each share of
-    a worker's CPU is time off the run): the nanny sets ``MALLOC_TRIM_THRESHOLD_=65536``, so
-    glibc hands memory back after every batch and takes it again (processing 2,500
-    documents: 14.2 s CPU instead of 12.4 s, sys 1.9 s instead of 0.5 s), and a statistical
-    profiler samples each task's stack every 10 ms. Local workers get neither; an
-    environment that sets the variable itself keeps it."""
-    import dask
-
-    dask.config.set(
-        {
-            "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
-            "distributed.worker.profile.enabled": False,
-        }
-    )
-
-
 def task_runner(config: Config) -> Any:  # -> prefect.task_runners.TaskRunner
     """A new task runner for the configuration (enter it to start it)."""
     kind, workers, address = settings(config)
@@ -97,7 +80,8 @@ def task_runner(config: Config) -> Any:  # -> prefect.task_runners.TaskRunner
     if address:
         return DaskTaskRunner(address=address)
     _quiet_dask()
-    _lean_workers()
+    from newsdigest.flows import leanworker  # noqa: F401  (importing it sets the lean worker settings)
+
     return DaskTaskRunner(
         cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
     )
