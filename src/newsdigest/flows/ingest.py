@@ -15,6 +15,7 @@ from newsdigest import logs, pipeline, sources, store
 from newsdigest.config import Config
 from newsdigest.flows import runner, warm
 from newsdigest.flows.common import Stopwatch, load_config, summary_markdown, timings
+from newsdigest.flows.runner import Parcel
 from newsdigest.models import Document, Rejected
 from newsdigest.store import fetchstate
 from newsdigest.store.story_index import StoryIndex
@@ -29,19 +30,6 @@ def collect(
     """Documents, unreadable inputs, and how many fetches the run's deadline left."""
     got = sources.gather(config, store.connect(config.store_url), only, deadline)
     return got.documents, got.rejected, got.left
-
-
-class Parcel:
-    """A batch handed to or from a task as one opaque value. Prefect walks every list,
-    tuple and dataclass in a task's parameters looking for futures (and Dask rewrites
-    tuples in a task's arguments); neither enters a plain object. Walking the documents
-    and the processed results took 12 of the flow process's 30 CPU seconds for 2,000
-    documents on the thread runner, and more on Dask."""
-
-    __slots__ = ("items",)
-
-    def __init__(self, items: list) -> None:
-        self.items = items
 
 
 @task(cache_policy=NO_CACHE)
@@ -81,9 +69,7 @@ def _process_and_save(
     index = StoryIndex(settings.dedupe)
     done = 0
     with clock("submit batches"):
-        futures = [
-            task_runner.submit(process_batch, parameters={"docs": Parcel(b), "settings": settings}) for b in batches
-        ]
+        futures = [runner.submit(task_runner, process_batch, b, settings) for b in batches]
     for batch, future in zip(batches, futures, strict=True):
         if done and pipeline.past(deadline):  # [run] deadline: what is stored stays, the rest waits
             report.left = len(fresh) - done
