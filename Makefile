@@ -42,9 +42,9 @@ $(VENV)/.bench: $(STAMP)
 bench: setup $(VENV)/.bench
 	$(BIN)/python scripts/bench.py
 
-# Dask workers vs threads, PostgreSQL vs SQLite, run vs a trivial flow (ratios; ~10 minutes)
+# Dask workers vs threads, PostgreSQL vs SQLite, run vs a trivial flow (medians of ratios; ~22 minutes)
 bench-scale: setup
-	$(BIN)/python scripts/bench_scale.py
+	$(BIN)/python scripts/bench_scale.py --rounds 3 --run-rounds 7
 
 screenshot: setup
 	$(BIN)/python scripts/screenshot.py

@@ -23,7 +23,7 @@ operator would run it:
    on one input each: a 5 MB line with no sentence end, a 19.5 MB text file, an 8 MB HTML
    page, a feed of 100,000 items, a feed with entity expansion.
 
-    make chaos                                   # 20 trials of each kind (about 30 minutes)
+    make chaos                                   # 20 trials of each kind (about 14 minutes idle)
     .venv/bin/python scripts/chaos.py --trials 3 # a quick look
 """
 
