@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from digest_samples import CHROMIUM, CHROMIUM_ARGS, insert_week, monday  # noqa: E402
 
-from newsdigest import config, digest, pipeline, sources, store  # noqa: E402
+from newsdigest import config, pipeline, publish, sources, store  # noqa: E402
 
 WIDTHS = (375, 640)
 
@@ -27,14 +27,14 @@ def seeds_digest(state: Path) -> Path:
     engine = store.connect(cfg.store_url)
     docs, rejected = sources.collect(cfg, engine)
     pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
-    return digest.build(cfg, engine, None).html_path
+    return publish.build(cfg, engine, None).html_path
 
 
 def synthetic_digest(state: Path) -> Path:
     cfg = config.load(ROOT / "newsdigest.toml", state, env={})
     engine = store.connect(cfg.store_url)
     insert_week(engine, monday(date(2025, 6, 2)))
-    return digest.build(cfg, engine, "2025-W23").html_path
+    return publish.build(cfg, engine, "2025-W23").html_path
 
 
 def shoot(pages: dict[str, Path], out: Path) -> list[Path]:

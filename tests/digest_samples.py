@@ -1,6 +1,6 @@
 """A synthetic week of stored articles for digest and delivery tests and `make screenshot`.
 
-Rows go into the real store (documents, articles, rejects) so that ``digest.build``
+Rows go into the real store (documents, articles, rejects) so that ``publish.build``
 runs the same reads it runs in production. Deterministic: no randomness, no clock.
 """
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from digest_samples import CHROMIUM, CHROMIUM_ARGS, add_rows, article_row, insert_week, monday
 
-from newsdigest import digest
+from newsdigest import publish
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,7 +44,7 @@ def week(cfg, engine):
             )
         ],
     )
-    return digest.build(cfg, engine, "2025-W23")
+    return publish.build(cfg, engine, "2025-W23")
 
 
 @pytest.mark.parametrize("width", [375, 640])

@@ -15,7 +15,7 @@ from conftest import ROOT
 from digest_samples import insert_week, monday
 from sqlalchemy.exc import IntegrityError
 
-from newsdigest import config, deliver, digest, store
+from newsdigest import config, deliver, publish, store
 from newsdigest.store import sends
 
 GMAIL_CLIP = 102 * 1024
@@ -73,12 +73,12 @@ def week(state, inbox):
     cfg = mail_config(state, inbox.port)
     engine = store.connect(cfg.store_url)
     insert_week(engine, monday(date(2025, 6, 2)))
-    return cfg, engine, digest.build(cfg, engine, "2025-W23")
+    return cfg, engine, publish.build(cfg, engine, "2025-W23")
 
 
 def test_message_has_both_parts_inline_styles_and_safe_links(week, inbox):
     cfg, engine, result = week
-    outcome = deliver.deliver(cfg, engine, result, dry_run=False, resend=False)
+    outcome = publish.deliver(cfg, engine, result, dry_run=False, resend=False)
     assert outcome.status == "sent", str(outcome)
     assert len(inbox.messages) == 1
     msg = inbox.messages[0]
@@ -99,34 +99,34 @@ def test_message_has_both_parts_inline_styles_and_safe_links(week, inbox):
 
 def test_rerun_does_not_send_again_unless_resend(week, inbox):
     cfg, engine, result = week
-    first = deliver.deliver(cfg, engine, result, dry_run=False, resend=False)
-    again = deliver.deliver(cfg, engine, digest.build(cfg, engine, "2025-W23"), dry_run=False, resend=False)
+    first = publish.deliver(cfg, engine, result, dry_run=False, resend=False)
+    again = publish.deliver(cfg, engine, publish.build(cfg, engine, "2025-W23"), dry_run=False, resend=False)
     assert again.status == "skipped" and "already went" in str(again)
     assert len(inbox.messages) == 1
-    forced = deliver.deliver(cfg, engine, result, dry_run=False, resend=True)
+    forced = publish.deliver(cfg, engine, result, dry_run=False, resend=True)
     assert forced.status == "sent" and forced.message_id != first.message_id
     assert len(inbox.messages) == 2
 
 
 def test_another_recipient_list_gets_its_own_send(week, inbox, state):
     cfg, engine, result = week
-    deliver.deliver(cfg, engine, result, dry_run=False, resend=False)
+    publish.deliver(cfg, engine, result, dry_run=False, resend=False)
     other = mail_config(state, inbox.port, to="c@example.com")
-    assert deliver.deliver(other, engine, result, dry_run=False, resend=False).status == "sent"
+    assert publish.deliver(other, engine, result, dry_run=False, resend=False).status == "sent"
     assert len(inbox.messages) == 2
 
 
 def test_temporary_refusal_is_retried_with_backoff(week, inbox):
     cfg, engine, result = week
     inbox.plan = ["451 4.3.0 try again later", "451 4.3.0 still busy"]
-    outcome = deliver.deliver(cfg, engine, result, dry_run=False, resend=False)
+    outcome = publish.deliver(cfg, engine, result, dry_run=False, resend=False)
     assert outcome.status == "sent" and outcome.attempts == 3
     assert len(inbox.messages) == 1
 
 
 def test_backoff_doubles_between_attempts(week, inbox):
     cfg, _, result = week
-    settings = deliver.mail_settings(cfg)
+    settings = publish.mail_settings(cfg)
     settings = deliver.MailSettings(**{**settings.__dict__, "backoff": 1.5, "retries": 3})
     waits: list[float] = []
     inbox.plan = ["451 busy", "451 busy", "451 busy"]
@@ -138,30 +138,30 @@ def test_backoff_doubles_between_attempts(week, inbox):
 def test_permanent_refusal_fails_once_is_recorded_and_a_rerun_tries_again(week, inbox):
     cfg, engine, result = week
     inbox.plan = ["550 5.7.1 rejected by policy"]
-    failed = deliver.deliver(cfg, engine, result, dry_run=False, resend=False)
+    failed = publish.deliver(cfg, engine, result, dry_run=False, resend=False)
     assert failed.status == "failed" and failed.attempts == 1 and "550" in str(failed)
     assert not failed.ok and inbox.messages == []
     assert sends.latest(engine, "2025-W23", cfg.get("smtp", "mail_to").split(",")).status == sends.FAILED
-    assert deliver.deliver(cfg, engine, result, dry_run=False, resend=False).status == "sent"
+    assert publish.deliver(cfg, engine, result, dry_run=False, resend=False).status == "sent"
 
 
 def test_unreachable_server_is_a_recorded_failure_not_a_traceback(state):
     cfg = mail_config(state, free_port())  # nothing listens there
     engine = store.connect(cfg.store_url)
-    result = digest.build(cfg, engine, "2025-W23")
-    outcome = deliver.deliver(cfg, engine, result, dry_run=False, resend=False)
+    result = publish.build(cfg, engine, "2025-W23")
+    outcome = publish.deliver(cfg, engine, result, dry_run=False, resend=False)
     assert outcome.status == "failed" and outcome.attempts == 3 and "cannot connect" in str(outcome)
 
 
 def test_break_after_the_server_accepted_is_not_sent_twice(week, inbox):
     cfg, engine, result = week
     inbox.plan = ["drop"]
-    first = deliver.deliver(cfg, engine, result, dry_run=False, resend=False)
+    first = publish.deliver(cfg, engine, result, dry_run=False, resend=False)
     assert first.status == "uncertain" and first.attempts == 1 and len(inbox.messages) == 1
-    rerun = deliver.deliver(cfg, engine, result, dry_run=False, resend=False)
+    rerun = publish.deliver(cfg, engine, result, dry_run=False, resend=False)
     assert rerun.status == "uncertain" and first.message_id in str(rerun) and "--resend" in str(rerun)
     assert len(inbox.messages) == 1
-    forced = deliver.deliver(cfg, engine, result, dry_run=False, resend=True)
+    forced = publish.deliver(cfg, engine, result, dry_run=False, resend=True)
     assert forced.status == "sent" and inbox.messages[1]["Message-ID"] == first.message_id
 
 
@@ -170,7 +170,7 @@ def test_intent_without_outcome_blocks_a_blind_resend(week, inbox):
     # what a crash after the end of the message data, before the reply, leaves behind
     record = sends.record_intent(engine, result.week, ["a@example.com", "b@example.com"], result.subject, "<crashed@x>")
     sends.set_stage(engine, record, sends.END)
-    outcome = deliver.deliver(cfg, engine, result, dry_run=False, resend=False)
+    outcome = publish.deliver(cfg, engine, result, dry_run=False, resend=False)
     assert outcome.status == "uncertain" and "<crashed@x>" in str(outcome) and "interrupted" in str(outcome)
     assert inbox.messages == []
 
@@ -180,7 +180,7 @@ def test_send_interrupted_before_the_end_of_data_is_sent_by_the_rerun_with_its_m
     cfg, engine, result = week
     record = sends.record_intent(engine, result.week, ["a@example.com", "b@example.com"], result.subject, "<cut@x>")
     sends.set_stage(engine, record, stage)  # a process that died there: the server cannot hold the message
-    outcome = deliver.deliver(cfg, engine, result, dry_run=False, resend=False)
+    outcome = publish.deliver(cfg, engine, result, dry_run=False, resend=False)
     assert outcome.status == "sent" and outcome.message_id == "<cut@x>"
     assert [m["Message-ID"] for m in inbox.messages] == ["<cut@x>"]
 
@@ -192,7 +192,7 @@ def test_a_send_in_progress_in_another_process_is_left_alone(week, inbox):
         conn.execute(sends.sends.update().values(owner=f"{socket.gethostname()}:{os.getppid()}"))
     sends.set_stage(engine, record, sends.DATA)
     for resend in (False, True):
-        outcome = deliver.deliver(cfg, engine, result, dry_run=False, resend=resend)
+        outcome = publish.deliver(cfg, engine, result, dry_run=False, resend=resend)
         assert outcome.status == "skipped" and "sending it right now" in str(outcome)
     assert inbox.messages == []
 
@@ -229,7 +229,7 @@ def test_stalled_reply_to_the_data_ends_at_the_smtp_budget_as_uncertain(state):
     with FaultSMTP(["trickle"], interval=0.05) as server:
         cfg = fault_config(state, server.port, timeout=1.5)
         engine = store.connect(cfg.store_url)
-        outcome = deliver.deliver(cfg, engine, digest.build(cfg, engine, "2025-W23"), dry_run=False, resend=False)
+        outcome = publish.deliver(cfg, engine, publish.build(cfg, engine, "2025-W23"), dry_run=False, resend=False)
     assert outcome.status == "uncertain" and "time budget of 1.5 s" in str(outcome)
     assert len(server.messages) == 1 and server.connections == 1
 
@@ -240,10 +240,10 @@ def test_server_stalling_before_the_data_ends_at_the_budget_as_failed_and_is_sen
     with FaultSMTP(["stall_rcpt"]) as server:
         cfg = fault_config(state, server.port, timeout=1.0)
         engine = store.connect(cfg.store_url)
-        result = digest.build(cfg, engine, "2025-W23")
-        outcome = deliver.deliver(cfg, engine, result, dry_run=False, resend=False)
+        result = publish.build(cfg, engine, "2025-W23")
+        outcome = publish.deliver(cfg, engine, result, dry_run=False, resend=False)
         assert outcome.status == "failed" and "time budget of 1 s" in str(outcome)
-        assert deliver.deliver(cfg, engine, result, dry_run=False, resend=False).status == "sent"
+        assert publish.deliver(cfg, engine, result, dry_run=False, resend=False).status == "sent"
     assert len(server.messages) == 1
 
 
@@ -253,7 +253,7 @@ def test_connection_dropped_mid_data_is_retried_and_delivered_once(state):
     with FaultSMTP(["drop_mid"]) as server:
         cfg = fault_config(state, server.port)
         engine = store.connect(cfg.store_url)
-        outcome = deliver.deliver(cfg, engine, digest.build(cfg, engine, "2025-W23"), dry_run=False, resend=False)
+        outcome = publish.deliver(cfg, engine, publish.build(cfg, engine, "2025-W23"), dry_run=False, resend=False)
     assert outcome.status == "sent" and outcome.attempts == 2
     assert len(server.messages) == 1
 
@@ -265,14 +265,14 @@ def test_421_is_retried_and_550_is_final(state, reply, status, attempts):
     with FaultSMTP([reply]) as server:
         cfg = fault_config(state, server.port)
         engine = store.connect(cfg.store_url)
-        outcome = deliver.deliver(cfg, engine, digest.build(cfg, engine, "2025-W23"), dry_run=False, resend=False)
+        outcome = publish.deliver(cfg, engine, publish.build(cfg, engine, "2025-W23"), dry_run=False, resend=False)
     assert (outcome.status, outcome.attempts) == (status, attempts)
     assert len(server.messages) == (1 if status == "sent" else 0)
 
 
 def test_dry_run_writes_an_eml_and_records_nothing(week, inbox, state):
     cfg, engine, result = week
-    outcome = deliver.deliver(cfg, engine, result, dry_run=True, resend=False)
+    outcome = publish.deliver(cfg, engine, result, dry_run=True, resend=False)
     assert outcome.status == "written" and outcome.path == state / "outbox" / "2025-W23.eml"
     parsed = email.message_from_bytes(outcome.path.read_bytes(), policy=policy.default)
     assert parsed.get_content_type() == "multipart/alternative" and parsed["Subject"] == result.subject
@@ -280,7 +280,7 @@ def test_dry_run_writes_an_eml_and_records_nothing(week, inbox, state):
 
 
 def test_no_mail_settings_writes_the_outbox(cfg, engine, state):
-    result = digest.build(cfg, engine, "2025-W23")
-    outcome = deliver.deliver(cfg, engine, result, dry_run=False, resend=False)
+    result = publish.build(cfg, engine, "2025-W23")
+    outcome = publish.deliver(cfg, engine, result, dry_run=False, resend=False)
     assert outcome.status == "written" and "no [smtp] host" in str(outcome)
     assert (state / "outbox" / "2025-W23.eml").exists()

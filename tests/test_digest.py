@@ -10,7 +10,7 @@ from conftest import ROOT, SEEDS
 from digest_samples import article_row, insert_week, monday
 from sqlalchemy import insert
 
-from newsdigest import config, digest, pipeline, sources, store
+from newsdigest import config, digest, pipeline, publish, sources, store
 from newsdigest.store.schema import articles, documents
 
 GMAIL_CLIP = 102 * 1024
@@ -54,15 +54,15 @@ def test_a_week_holds_what_was_first_seen_in_it_and_shows_the_published_date(cfg
     late_sunday = article_row(1, W23 - timedelta(minutes=30), title="周日深夜收录的旧闻")  # 23:30 Shanghai, W22
     monday_early = article_row(2, W23 + timedelta(minutes=10), title="周一凌晨收录的报道")
     add(engine, late_sunday, monday_early)
-    result = digest.build(cfg, engine, "2025-W23")
+    result = publish.build(cfg, engine, "2025-W23")
     assert "周一凌晨收录的报道" in result.html and "周日深夜收录的旧闻" not in result.html
     assert f"发布 {monday_early['published'].isoformat()}" in result.html
-    assert "周日深夜收录的旧闻" in digest.build(cfg, engine, "2025-W22").html
+    assert "周日深夜收录的旧闻" in publish.build(cfg, engine, "2025-W22").html
 
 
 def test_week_of_fifty_stories(cfg, engine):
     insert_week(engine, W23)
-    result = digest.build(cfg, engine, "2025-W23")
+    result = publish.build(cfg, engine, "2025-W23")
     assert (result.stories, result.articles) == (50, 58)
     assert result.subject == "产教融合周报 2025-W23 · 50 条新闻"
     assert len(result.html.encode("utf-8")) < GMAIL_CLIP
@@ -87,7 +87,7 @@ def test_week_of_fifty_stories(cfg, engine):
 
 def test_stories_rank_by_coverage_and_show_who_else_carried_them(cfg, engine):
     insert_week(engine, W23)
-    text = digest.build(cfg, engine, "2025-W23").text
+    text = publish.build(cfg, engine, "2025-W23").text
     section = text.split("== 产教融合")[1].split("==")[1]
     first = section.split("\n\n")[1]
     assert first.startswith("1. 杭州") and "2 篇报道" in first and "同时刊发：中国青年报 (1)" in first
@@ -101,7 +101,7 @@ def test_titles_are_escaped_and_only_http_links_are_kept(cfg, engine):
         article_row(2, seen, title="本地文件", url="file:///etc/passwd"),
         article_row(3, seen, title="正常链接", url="http://example.cn/a?x=1&y=2"),
     )
-    html = digest.build(cfg, engine, "2025-W23").html
+    html = publish.build(cfg, engine, "2025-W23").html
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;校企合作" in html
     assert "javascript:" not in html and "file://" not in html
     assert 'href="http://example.cn/a?x=1&amp;y=2"' in html
@@ -111,13 +111,13 @@ def test_a_story_from_an_earlier_week_is_marked_and_not_counted_new(cfg, engine)
     first = article_row(1, W23 - timedelta(days=3))
     reprint = article_row(2, W23 + timedelta(days=1), story=first["id"], outlet="人民网")
     add(engine, first, reprint)
-    result = digest.build(cfg, engine, "2025-W23")
+    result = publish.build(cfg, engine, "2025-W23")
     assert "持续报道" in result.html and "（新 0 条）" in result.text
 
 
 def test_coverage_appendix_gives_reasons(cfg, engine):
     insert_week(engine, W23)
-    result = digest.build(cfg, engine, "2025-W23")
+    result = publish.build(cfg, engine, "2025-W23")
     for text in (result.html, result.text):
         assert "broken.html: cannot decode: not UTF-8/GB18030 (quarantined)" in text
         assert "rss: fetch error: HTTP 503" in text
@@ -164,10 +164,10 @@ def digest_article(keywords):
 def test_rendering_is_deterministic_and_the_archive_links_every_week(cfg, engine, state):
     insert_week(engine, W23)
     add(engine, article_row(7000, W23 - timedelta(days=2), title="上周的报道"))
-    first = digest.build(cfg, engine, "2025-W23")
+    first = publish.build(cfg, engine, "2025-W23")
     before = {p.name: p.read_bytes() for p in first.paths}
-    digest.build(cfg, engine, "2025-W22")
-    again = digest.build(cfg, engine, "2025-W23")
+    publish.build(cfg, engine, "2025-W22")
+    again = publish.build(cfg, engine, "2025-W23")
     assert {p.name: p.read_bytes() for p in again.paths[:2]} == {
         k: before[k] for k in ("2025-W23.html", "2025-W23.txt")
     }
@@ -186,18 +186,18 @@ def test_rendering_is_deterministic_and_the_archive_links_every_week(cfg, engine
 def test_subject_is_configurable(state, engine):
     cfg = config.load(ROOT / "newsdigest.toml", state, env={"NEWSDIGEST_DIGEST_SUBJECT": "[{week}] {count} stories"})
     insert_week(engine, W23, stories=3, reprints=0)
-    assert digest.build(cfg, engine, "2025-W23").subject == "[2025-W23] 3 stories"
+    assert publish.build(cfg, engine, "2025-W23").subject == "[2025-W23] 3 stories"
 
 
 def test_an_empty_week_still_renders(cfg, engine):
-    result = digest.build(cfg, engine, "2025-W23")
+    result = publish.build(cfg, engine, "2025-W23")
     assert result.stories == 0 and "本周没有收录新的报道" in result.html and "本周没有收录新的报道" in result.text
 
 
 def test_seeds_digest(cfg, engine):
     docs, rejected = sources.collect(cfg, engine, [str(SEEDS)])
     pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
-    result = digest.build(cfg, engine, None)
+    result = publish.build(cfg, engine, None)
     assert result.articles == len(store.load_articles(engine)) and result.stories >= 1
     assert len(result.html.encode("utf-8")) < GMAIL_CLIP
     for a in store.load_articles(engine):
@@ -206,7 +206,7 @@ def test_seeds_digest(cfg, engine):
 
 def test_a_huge_week_keeps_the_email_under_the_clipping_size_and_the_archive_whole(cfg, engine):
     insert_week(engine, W23, stories=160, reprints=0)
-    result = digest.build(cfg, engine, "2025-W23")
+    result = publish.build(cfg, engine, "2025-W23")
     archived = result.html_path.read_text(encoding="utf-8")
     assert len(archived.encode("utf-8")) > GMAIL_CLIP and "（第160期）" in archived
     assert len(result.html.encode("utf-8")) < GMAIL_CLIP
@@ -232,7 +232,7 @@ def test_the_email_stays_under_its_budget_whatever_the_week_holds_and_the_archiv
                 for i in range(4000)
             ],
         )
-    result = digest.build(cfg, engine, "2025-W23")
+    result = publish.build(cfg, engine, "2025-W23")
     for part in (result.html, result.text):
         assert len(part.encode("utf-8")) <= digest.EMAIL_BUDGET
     assert "见存档页" in result.text and "见存档页" in result.html

@@ -10,7 +10,7 @@ from conftest import SEEDS
 from digest_samples import add_rows, article_row, monday
 from sqlalchemy import inspect, text
 
-from newsdigest import config, digest, pipeline, relevance, selection, sources, store
+from newsdigest import config, pipeline, publish, relevance, selection, sources, store
 from newsdigest.stories import group_stories
 
 GMAIL_CLIP = 102 * 1024
@@ -34,7 +34,7 @@ def test_five_hundred_general_articles_and_twenty_relevant_ones(cfg, engine) -> 
     seen = W23 + timedelta(hours=2)
     relevant = [article_row(i, seen) for i in range(20)]
     add_rows(engine, relevant + general_rows(500, seen))
-    result = digest.build(cfg, engine, "2025-W23")
+    result = publish.build(cfg, engine, "2025-W23")
     assert len(result.html.encode("utf-8")) < GMAIL_CLIP
     assert result.stories == 20 and result.articles == 520
     for row in relevant:
@@ -52,7 +52,7 @@ def test_the_seeds_all_stay_with_their_schools_and_companies_in_the_entity_table
     pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
     stored = store.load_articles(engine)
     assert len(stored) == 8 and all(a.relevance.relevant for a in stored)
-    result = digest.build(cfg, engine, None)
+    result = publish.build(cfg, engine, None)
     who = result.text.split("== 谁在新闻里")[1].split("\n==")[0]
     for a in stored:
         assert a.title in result.text
@@ -82,7 +82,7 @@ def test_a_changed_profile_rescores_stored_articles(cfg, engine, state) -> None:
     pipeline.ingest(engine, pipeline.Settings.from_config(cfg), docs, rejected)
     narrow = {**cfg.sections, "profile": {"terms": {"曹桥街道": 2}}}
     other = config.Config(cfg.base_dir, state, narrow, cfg.topics, cfg.sources)
-    result = digest.build(other, engine, None)
+    result = publish.build(other, engine, None)
     assert result.stories == 1  # not the stored judgements: those of the profile in force
     assert "平湖市曹桥街道以“向新力”澎湃产业发展新动能" in result.text
 
@@ -107,7 +107,7 @@ def test_a_region_scope_ranks_in_scope_stories_first_and_only_filters(cfg, engin
 
     def digest_with(profile: dict) -> str:
         sections = {**cfg.sections, "profile": {**cfg.profile, **profile}}
-        return digest.build(
+        return publish.build(
             config.Config(cfg.base_dir, state, sections, cfg.topics, cfg.sources), engine, "2025-W23"
         ).text
 

@@ -67,3 +67,20 @@ def test_layout_names_every_module_and_only_modules_that_exist() -> None:
     assert MIGRATIONS in named
     stale = {n for n in named - {MIGRATIONS} if not (PACKAGE / n).exists()}
     assert stale == set(), "the README's Layout names modules that do not exist"
+
+
+FORBIDDEN = re.compile(
+    r"^\s*(?:from newsdigest(?:\.store|\.config)\b|from newsdigest import [^\n]*\b(?:store|config)\b"
+    r"|import prefect|from prefect\b)",
+    re.M,
+)
+
+
+def test_stage_modules_import_no_store_config_or_prefect() -> None:
+    """What the Layout says: a module of the processing half or of the output (the store's
+    own modules aside) is plain functions over data; ``pipeline`` and ``publish`` compose them."""
+    rows = re.findall(r"^\| `([^`/]+\.py)` \| [^|]+ \| ([^|]+) \|", LAYOUT, re.M)
+    stages = {name for name, where in rows if where.strip().startswith(("processing half", "output"))}
+    assert {"clean.py", "digest.py", "deliver.py"} <= stages
+    offenders = {name for name in stages if FORBIDDEN.search((PACKAGE / name).read_text(encoding="utf-8"))}
+    assert offenders == set()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEEDS
 
-from newsdigest import config, digest, pipeline, sources, store
+from newsdigest import config, pipeline, publish, sources, store
 from newsdigest.store import locks, sends
 
 pytestmark = pytest.mark.postgres
@@ -48,7 +48,7 @@ def test_ingest_is_idempotent_and_stories_join_reprints(on_store, tmp_path: Path
 def test_digest_and_send_records_are_the_same_on_both_stores(on_store, tmp_path: Path) -> None:
     cfg, engine = on_store
     _ingest(cfg, engine, SEEDS)
-    result = digest.build(cfg, engine, None)
+    result = publish.build(cfg, engine, None)
     assert result.articles == 8 and "金华市技师学院" in result.html_path.read_text(encoding="utf-8")
     record = sends.record_intent(engine, result.week, ("a@example.org",), result.subject, "<id@x>")
     sends.set_outcome(engine, record, sends.SENT, 1, "250 ok")

@@ -10,6 +10,7 @@ over paragraphs).  The whole pass runs to a fixpoint so cleaning is idempotent.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from newsdigest import meta as m
@@ -504,11 +505,12 @@ def _shingles(sentence: str) -> set[str]:
 
 
 def _seen(shingles: set[str], index: dict[str, int]) -> bool:
-    hits: dict[int, int] = {}
-    for s in shingles:
-        if (owner := index.get(s)) is not None:
-            hits[owner] = hits.get(owner, 0) + 1
-    return bool(hits) and max(hits.values()) >= _REPEAT_SHARE * len(shingles)
+    need = _REPEAT_SHARE * len(shingles)
+    common = shingles & index.keys()  # in C: most sentences share too little to be a repeat
+    if len(common) < need:
+        return False
+    hits = Counter(index[s] for s in common)
+    return max(hits.values()) >= need
 
 
 _CLAUSES = re.compile(r"[^,，]*[,，]|[^,，]+")  # every character in some clause: ",,," stays

@@ -200,13 +200,13 @@ def sources_cmd(
 
 
 def _digest_and_deliver(cfg: config_mod.Config, week: str | None, dry_run: bool, resend: bool) -> None:
-    from newsdigest import deliver, digest
+    from newsdigest import publish
 
     check_week(week)
     engine = _engine(cfg)
-    result = digest.build(cfg, engine, week)
+    result = publish.build(cfg, engine, week)
     out.print(f"digest {result.week}: {result.html_path}", highlight=False)
-    outcome = deliver.deliver(cfg, engine, result, dry_run=dry_run, resend=resend)
+    outcome = publish.deliver(cfg, engine, result, dry_run=dry_run, resend=resend)
     out.print(str(outcome), highlight=False, markup=False)
     if not outcome.ok:
         raise typer.Exit(1)

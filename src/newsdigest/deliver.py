@@ -1,4 +1,6 @@
-"""Delivery: one multipart/alternative email per digest, sent exactly once per recipient list.
+"""Delivery: one multipart/alternative email per digest, and the SMTP conversation that
+sends it within a time budget, reporting how far it got. ``publish.deliver`` keeps the
+send record that makes it exactly once per recipient list; this module knows no store.
 
 Exactly-once rule (per ISO week and recipient list, see ``store.sends``):
 
@@ -46,14 +48,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, getaddresses
+from email.utils import format_datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
-
-from newsdigest.config import Config
 from newsdigest.digest import DigestResult
-from newsdigest.store import sends
+from newsdigest.models import SendState as S
 
 TIMEOUT = 30.0  # one socket operation
 BUDGET = 120.0  # default [smtp] timeout: the whole delivery, retries and backoff included
@@ -114,29 +113,6 @@ class _Broken(Exception):
     """The connection broke while or after the data went out: the server may hold the message."""
 
 
-def mail_settings(config: Config) -> MailSettings | None:
-    """SMTP settings from [smtp] (env overrides applied by config); None when host or mail_to is unset."""
-    host = str(config.get("smtp", "host", "") or "").strip()
-    to = tuple(addr for _, addr in getaddresses([str(config.get("smtp", "mail_to", "") or "")]) if addr)
-    if not host or not to:
-        return None
-    tls = str(config.get("smtp", "tls", "none") or "none").strip().lower()
-    if tls not in {"none", "starttls", "ssl"}:
-        raise ValueError(f"[smtp] tls must be none, starttls or ssl, not {tls!r}")
-    return MailSettings(
-        host=host,
-        port=int(config.get("smtp", "port", 25) or 25),
-        user=str(config.get("smtp", "user", "") or ""),
-        password=config.smtp_password,
-        tls=tls,
-        mail_from=str(config.get("smtp", "mail_from", "") or "newsdigest@localhost"),
-        mail_to=to,
-        retries=max(1, int(config.get("smtp", "retries", 3))),
-        backoff=max(0.0, float(config.get("smtp", "backoff", 2.0))),
-        timeout=max(1.0, float(config.get("smtp", "timeout", BUDGET) or BUDGET)),
-    )
-
-
 def new_message_id(week: str, mail_from: str) -> str:
     domain = mail_from.rpartition("@")[2].strip("> ") or "localhost"
     # Short enough never to be folded: a folded Message-ID reads back with a leading space.
@@ -160,8 +136,8 @@ def build_message(
     return msg
 
 
-def write_outbox(config: Config, msg: EmailMessage, week: str) -> Path:
-    folder = config.state_dir / "outbox"
+def write_outbox(folder: Path, msg: EmailMessage, week: str) -> Path:
+    """The message as ``folder/YYYY-Www.eml`` (dry runs, no mail settings)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{week}.eml"
     tmp = path.with_name(path.name + ".tmp")
@@ -255,13 +231,13 @@ def _data(smtp: smtplib.SMTP, data: bytes, progress: Callable[[str], None]) -> t
     code, reply = smtp.docmd("data")
     if code != 354:
         raise _Refused(f"DATA refused: {code} {reply.decode(errors='replace')}", final=code >= 500)
-    progress(sends.DATA)
+    progress(S.DATA)
     body = _LEADING_DOT.sub(b"..", data)
     smtp.send(body if body.endswith(b"\r\n") else body + b"\r\n")
     if select.select([smtp.sock], [], [], 0)[0]:
         # The server hung up (or spoke) before the end-of-data mark: it cannot hold the message.
         raise _Refused("the server closed the connection before the end of the message data (nothing delivered)")
-    progress(sends.END)
+    progress(S.END)
     try:
         smtp.send(b".\r\n")
         return smtp.getreply()
@@ -280,7 +256,7 @@ def send_once(
     watchdog = _Watchdog(deadline if deadline is not None else time.monotonic() + s.timeout)
     step = progress or (lambda _stage: None)
     try:
-        step(sends.CONNECT)
+        step(S.CONNECT)
         try:
             smtp = _connect(s, watchdog)
         except (OSError, smtplib.SMTPException) as exc:
@@ -327,92 +303,12 @@ def send_with_retries(
     deadline = time.monotonic() + s.timeout
     for attempt in range(1, s.retries + 1):
         try:
-            return sends.SENT, attempt, send_once(s, msg, deadline, progress)
+            return S.SENT, attempt, send_once(s, msg, deadline, progress)
         except _Broken as exc:
-            return sends.UNCERTAIN, attempt, str(exc)
+            return S.UNCERTAIN, attempt, str(exc)
         except _Refused as exc:
             pause = s.backoff * 2 ** (attempt - 1)
             if exc.final or attempt == s.retries or time.monotonic() + pause >= deadline:
-                return sends.FAILED, attempt, str(exc)
+                return S.FAILED, attempt, str(exc)
             sleep(pause)
     raise AssertionError("unreachable")
-
-
-def _blocked(claim: sends.Claim, week: str) -> DeliveryOutcome:
-    record = claim.blocked_by
-    assert record is not None
-    when = record.updated.isoformat(sep=" ", timespec="seconds")
-    if claim.busy:
-        return DeliveryOutcome(
-            "skipped",
-            week,
-            record.recipients,
-            record.message_id,
-            record.attempts,
-            detail=f"another run ({record.owner}) is sending it right now, since {when} UTC",
-        )
-    if record.status == sends.SENT:
-        return DeliveryOutcome(
-            "skipped",
-            week,
-            record.recipients,
-            record.message_id,
-            record.attempts,
-            detail=f"sent {when} UTC as {record.message_id}",
-        )
-    reason = (
-        "the send was interrupted after the message data went out, before the server's reply"
-        if record.status == sends.INTENT
-        else record.detail
-    )
-    return DeliveryOutcome(
-        "uncertain",
-        week,
-        record.recipients,
-        record.message_id,
-        record.attempts,
-        detail=(
-            f"an earlier send of {week} ({when} UTC) may have been delivered: {reason}; look for Message-ID "
-            f"{record.message_id} in a mailbox, then use --resend if it did not arrive"
-        ),
-    )
-
-
-def deliver(
-    config: Config, engine: Engine, result: DigestResult, dry_run: bool = False, resend: bool = False
-) -> DeliveryOutcome:
-    """Send the digest once per recipient list, or write it to the outbox (dry run, no mail settings)."""
-    settings = mail_settings(config)
-    if dry_run or settings is None:
-        to = tuple(a for _, a in getaddresses([str(config.get("smtp", "mail_to", "") or "")]) if a)
-        msg = build_message(result, str(config.get("smtp", "mail_from", "") or "newsdigest@localhost"), to)
-        why = "dry run" if dry_run else "no [smtp] host or mail_to configured"
-        return DeliveryOutcome(
-            "written", result.week, to, msg["Message-ID"], path=write_outbox(config, msg, result.week), detail=why
-        )
-    fresh_id = new_message_id(result.week, settings.mail_from)
-    claim = sends.claim(
-        engine, result.week, settings.mail_to, result.subject, fresh_id, resend, lease=settings.timeout + TIMEOUT
-    )
-    if claim.id is None:
-        return _blocked(claim, result.week)
-    # After an interrupted or uncertain send, the same Message-ID lets receivers drop a copy they have.
-    msg = build_message(result, settings.mail_from, settings.mail_to, claim.message_id)
-    record = claim.id
-    status, attempts, detail = send_with_retries(
-        settings, msg, progress=lambda stage: sends.set_stage(engine, record, stage)
-    )
-    sends.set_outcome(engine, record, status, attempts, detail)
-    if status == sends.UNCERTAIN:
-        return DeliveryOutcome(
-            "uncertain",
-            result.week,
-            settings.mail_to,
-            msg["Message-ID"],
-            attempts,
-            detail=(
-                f"{detail}; the server may have the message {msg['Message-ID']}: a rerun will not send it again "
-                "unless --resend"
-            ),
-        )
-    return DeliveryOutcome(status, result.week, settings.mail_to, msg["Message-ID"], attempts, detail=detail)

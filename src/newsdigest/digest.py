@@ -26,11 +26,9 @@ from zoneinfo import ZoneInfo
 
 import css_inline
 import jinja2
-from sqlalchemy import Engine
 
-from newsdigest import entities, relevance, selection, store
-from newsdigest.config import Config
-from newsdigest.models import RemovedKind, StoredArticle, StoredDocument
+from newsdigest import entities, relevance, selection
+from newsdigest.models import RemovedKind, StoredArticle, StoredDocument, StoredWeek, Topic
 from newsdigest.stories import Story, group_stories, outlet
 
 
@@ -44,6 +42,7 @@ def _templates_folder() -> Path:
 TEMPLATES = _templates_folder()
 DEFAULT_TZ = "Asia/Shanghai"
 DEFAULT_SUBJECT = "{title} {week} · {count} 条新闻"
+DEFAULT_TITLE = "产教融合周报"
 OTHER_TOPIC = "其他"
 TOP_KEYWORDS = 10
 # Gmail clips a message whose HTML passes ~102 KB; keep a margin below it.
@@ -66,6 +65,19 @@ KIND_LABELS = {
     RemovedKind.BYLINE: "署名行",
     RemovedKind.BOILERPLATE: "模板文字",
 }
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """What the digest takes from the configuration ([digest], the topics, the watch profile)."""
+
+    archive: Path  # the archive folder: STATE/digests
+    title: str = DEFAULT_TITLE
+    subject: str = DEFAULT_SUBJECT  # a format string of {title}, {week} and {count}
+    timezone: str | None = None  # the week's days and dates; None: DEFAULT_TZ
+    templates: Path = TEMPLATES
+    topics: tuple[Topic, ...] = ()  # the sections, in this order
+    profile: relevance.Profile = field(default_factory=lambda: relevance.Profile.from_dict(None))
 
 
 @dataclass(frozen=True)
@@ -132,8 +144,8 @@ class Coverage:
 
 
 @dataclass
-class _Week:
-    """Everything read from the store for one week."""
+class Week:
+    """One ISO week and everything the store holds for it (``week_of``)."""
 
     label: str
     start: datetime
@@ -233,11 +245,11 @@ def _view(story: Story, zone: ZoneInfo, continuing: bool) -> StoryView:
     )
 
 
-def sections(stories: list[Story], config: Config, zone: ZoneInfo, earlier: set[str]) -> list[Section]:
+def sections(stories: list[Story], topics: tuple[Topic, ...], zone: ZoneInfo, earlier: set[str]) -> list[Section]:
     """Stories by primary topic, taxonomy order; within a section in the order given
     (``selection.rank``: relevance, coverage, recency)."""
-    keywords = {t.name: t.keywords for t in config.topics}
-    order = [t.name for t in config.topics]
+    keywords = {t.name: t.keywords for t in topics}
+    order = [t.name for t in topics]
     buckets: dict[str, list[Story]] = defaultdict(list)
     for s in stories:
         buckets[_primary_topic(s, order, keywords)].append(s)
@@ -301,7 +313,7 @@ def _removed_line(items: list[StoredArticle]) -> str | None:
     return "清除 " + "、".join(parts)
 
 
-def coverage(week: _Week, stories: list[Story], off: set[str] = frozenset()) -> list[Coverage]:
+def coverage(week: Week, stories: list[Story], off: set[str] = frozenset()) -> list[Coverage]:
     """Per configured source: inputs fetched, articles, new stories, and what was dropped and why."""
     by_origin = {d.origin: d.source for d in week.documents}
     source_of = {a.id: week.doc_source.get(a.id) or outlet(a) for a in week.articles}
@@ -336,12 +348,9 @@ def coverage(week: _Week, stories: list[Story], off: set[str] = frozenset()) -> 
     return out
 
 
-# ---------------------------------------------------------------- store reads
-
-
-def _read_week(engine: Engine, label: str, start: datetime, end: datetime) -> _Week:
-    got = store.load_week(engine, start, end)
-    return _Week(
+def week_of(label: str, start: datetime, end: datetime, got: StoredWeek) -> Week:
+    """The week ``iso_week`` named, with what the store read for it (``store.load_week``)."""
+    return Week(
         label,
         start,
         end,
@@ -357,9 +366,8 @@ def _read_week(engine: Engine, label: str, start: datetime, end: datetime) -> _W
 # ---------------------------------------------------------------- rendering
 
 
-def _env(config: Config | None = None) -> jinja2.Environment:
-    folder = Path(config.get("digest", "templates", "") or TEMPLATES) if config else TEMPLATES
-    return _env_for(str(folder))
+def _env(templates: Path = TEMPLATES) -> jinja2.Environment:
+    return _env_for(str(templates))
 
 
 @lru_cache(maxsize=4)
@@ -383,13 +391,11 @@ def inline_css(html: str) -> str:
     return _CLASS_ATTR.sub("", inlined)
 
 
-def subject_of(config: Config, label: str, count: int) -> str:
-    template = str(config.get("digest", "subject", "") or DEFAULT_SUBJECT)
-    title = str(config.get("digest", "title", "") or "产教融合周报")
+def subject_of(settings: DigestSettings, label: str, count: int) -> str:
     try:
-        return template.format(title=title, week=label, count=count)
+        return settings.subject.format(title=settings.title, week=label, count=count)
     except (KeyError, IndexError, ValueError):
-        return DEFAULT_SUBJECT.format(title=title, week=label, count=count)
+        return DEFAULT_SUBJECT.format(title=settings.title, week=label, count=count)
 
 
 def _days(start: datetime, zone: ZoneInfo) -> str:
@@ -397,11 +403,11 @@ def _days(start: datetime, zone: ZoneInfo) -> str:
     return f"{first.isoformat()} – {(first + timedelta(days=6)).isoformat()}"
 
 
-def model(config: Config, week: _Week) -> dict[str, Any]:
+def model(settings: DigestSettings, week: Week) -> dict[str, Any]:
     """The view model both templates render: plain values only. The stories are the week's
     relevant ones (the watch profile); off-profile ones are counted, and listed in the archive."""
-    zone = _zone(config.get("digest", "timezone"))
-    judge = _cached(relevance.judge(relevance.Profile.from_dict(config.profile)))
+    zone = _zone(settings.timezone)
+    judge = _cached(relevance.judge(settings.profile))
     stories = group_stories(week.articles)
     kept, off = selection.split(stories, judge)
     ranked = selection.rank(kept, judge, _story_days(zone))
@@ -421,12 +427,12 @@ def model(config: Config, week: _Week) -> dict[str, Any]:
         "removed": sum(removed.values()),
     }
     return {
-        "title": str(config.get("digest", "title", "") or "产教融合周报"),
+        "title": settings.title,
         "week": week.label,
         "days": _days(week.start, zone),
         "counts": counts,
-        "subject": subject_of(config, week.label, len(kept)),
-        "sections": sections(ranked, config, zone, week.earlier_stories),
+        "subject": subject_of(settings, week.label, len(kept)),
+        "sections": sections(ranked, settings.topics, zone, week.earlier_stories),
         "who": selection.who(ranked, entities.named),
         "off_stories": [_off_view(s, judge) for s in selection.rank(off, judge, _story_days(zone))],
         "archive": True,  # the archive page lists the off-profile stories; the email does not
@@ -441,9 +447,9 @@ def _cached(judge: relevance.Judge) -> relevance.Judge:
     return lambda a: seen[a.id] if a.id in seen else seen.setdefault(a.id, judge(a))
 
 
-def render(config: Config, view: dict[str, Any]) -> tuple[str, str]:
+def render(settings: DigestSettings, view: dict[str, Any]) -> tuple[str, str]:
     """HTML (CSS inlined) and plain text of one week's view model."""
-    env = _env(config)
+    env = _env(settings.templates)
     html = inline_css(env.get_template("digest.html.j2").render(**view))
     return html, env.get_template("digest.txt.j2").render(**view)
 
@@ -484,7 +490,7 @@ def _smaller_views(view: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def fit_email(
-    config: Config, view: dict[str, Any], html: str, text: str, budget: int = EMAIL_BUDGET
+    settings: DigestSettings, view: dict[str, Any], html: str, text: str, budget: int = EMAIL_BUDGET
 ) -> tuple[str, str]:
     """HTML and text as they are when small enough, else shorter: the appendix lists its first
     dropped inputs per source, then only each section's top stories are kept.
@@ -494,11 +500,11 @@ def fit_email(
     for smaller in _smaller_views(view):
         if _fits(html, text, budget):
             break
-        html, text = render(config, smaller)
+        html, text = render(settings, smaller)
     return html, text
 
 
-def render_index(config: Config, folder: Path) -> str:
+def render_index(settings: DigestSettings, folder: Path) -> str:
     """The archive page: every week in the folder, newest first, titled as its digest is."""
     weeks = []
     for path in sorted(folder.glob("*-W*.html"), reverse=True):
@@ -511,8 +517,8 @@ def render_index(config: Config, folder: Path) -> str:
                 "title": htmllib.unescape(found[1]) if found else path.stem,
             }
         )
-    title = str(config.get("digest", "title", "") or "产教融合周报")
-    return inline_css(_env(config).get_template("index.html.j2").render(title=title, weeks=weeks))
+    page = _env(settings.templates).get_template("index.html.j2").render(title=settings.title, weeks=weeks)
+    return inline_css(page)
 
 
 def _write(path: Path, content: str) -> None:
@@ -525,19 +531,20 @@ def _write(path: Path, content: str) -> None:
         tmp.unlink(missing_ok=True)  # a full disk leaves no half-written .tmp behind
 
 
-def build(config: Config, engine: Engine, week: str | None) -> DigestResult:
-    """Render one ISO week (default: this week) into STATE/digests/ and refresh the index."""
-    label, start, end = iso_week(week, tz=config.get("digest", "timezone"))
-    view = model(config, _read_week(engine, label, start, end))
-    html, text = render(config, view)
-    folder = config.state_dir / "digests"
+def build(settings: DigestSettings, week: Week) -> DigestResult:
+    """Render one week into the archive folder and refresh the index (``publish.build``
+    reads the week from the store)."""
+    label = week.label
+    view = model(settings, week)
+    html, text = render(settings, view)
+    folder = settings.archive
     folder.mkdir(parents=True, exist_ok=True)
     html_path, text_path, index_path = folder / f"{label}.html", folder / f"{label}.txt", folder / "index.html"
     _write(html_path, html)
     _write(text_path, text)
-    _write(index_path, render_index(config, folder))
+    _write(index_path, render_index(settings, folder))
     mail = {**view, "archive": False}  # the email leaves the off-profile list to the archive
-    mail_html, mail_text = fit_email(config, mail, *render(config, mail))
+    mail_html, mail_text = fit_email(settings, mail, *render(settings, mail))
     return DigestResult(
         week=label,
         subject=view["subject"],

@@ -178,10 +178,6 @@ def _pos(word: str) -> str:
     return "nz" if len(word) >= 2 and _HAN.fullmatch(word) else "x"
 
 
-def _is_suffix(word: str) -> bool:
-    return word.endswith(SUFFIXES) and word not in _NOT_SUFFIXES
-
-
 def _part(word: str) -> bool:
     """May this token be inside a name? Ordinals yes (第一), other numbers no (首批, 34家)."""
     flag = _pos(word)
@@ -242,10 +238,10 @@ def extract(title: str, body: str, tokens: list[str] | None = None) -> tuple[Ent
     words = tag.tokenize(text) if tokens is None else _within(tokens, len(text))
     orgs: Counter = Counter()
     people: Counter = Counter()
-    for i, word in enumerate(words):
-        if _is_suffix(word) and (name := _org_at(words, i)):
+    for i, word in enumerate(words):  # the cheap tests inline: this loop sees every token
+        if word.endswith(SUFFIXES) and word not in _NOT_SUFFIXES and (name := _org_at(words, i)):
             orgs[name] += 1
-        elif name := _person_at(words, i):
+        elif word[:1] in _SURNAMES and (name := _person_at(words, i)):
             people[name] += 1
     counts = Counter(w for w in words if w in people)
     people_all = Counter({n: counts[n] for n in people})  # every mention, once the name is known

@@ -39,6 +39,16 @@ class RemovedKind(StrEnum):
     BOILERPLATE = "boilerplate"  # template text repeated across a source's pages
 
 
+class SendState:
+    """A digest send's statuses, and how far one under way got: ``store.sends`` records them,
+    ``deliver`` reports them. Plain strings, stored as they are."""
+
+    INTENT, SENT, FAILED, UNCERTAIN = "intent", "sent", "failed", "uncertain"
+    # Nothing sent yet; connected (envelope); message data going out; the end-of-data mark
+    # may have left (from here on the server may hold the message).
+    CLAIMED, CONNECT, DATA, END = "claimed", "connect", "data", "end"
+
+
 @dataclass(frozen=True)
 class Topic:
     """One topic of the taxonomy (``[[topics]]`` in the configuration) and its keywords."""

@@ -8,7 +8,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
-from newsdigest import deliver, digest, store
+from newsdigest import digest, publish, store
 from newsdigest.config import Config
 from newsdigest.flows.common import load_config
 
@@ -17,7 +17,7 @@ log = logging.getLogger("newsdigest.flows.digest")
 
 @task(cache_policy=NO_CACHE)
 def render(config: Config, week: str | None) -> digest.DigestResult:
-    return digest.build(config, store.connect(config.store_url), week)
+    return publish.build(config, store.connect(config.store_url), week)
 
 
 # deliver() retries SMTP with backoff itself, within [smtp] timeout; the one task retry covers
@@ -25,7 +25,7 @@ def render(config: Config, week: str | None) -> digest.DigestResult:
 # recorded, that the next run acts on. It cannot send twice: the send record decides (deliver.py).
 @task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def send(config: Config, result: digest.DigestResult, dry_run: bool, resend: bool) -> tuple[str, bool]:
-    outcome = deliver.deliver(config, store.connect(config.store_url), result, dry_run=dry_run, resend=resend)
+    outcome = publish.deliver(config, store.connect(config.store_url), result, dry_run=dry_run, resend=resend)
     return str(outcome), outcome.ok
 
 

@@ -37,14 +37,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from newsdigest.models import SendState
 from newsdigest.store import now
 
 # Its own MetaData: a create_all over the shared schema should not pick this table up.
 metadata = MetaData()
-INTENT, SENT, FAILED, UNCERTAIN = "intent", "sent", "failed", "uncertain"
-# How far an intent got: nothing sent yet; connected (envelope); message data going out;
-# the end-of-data mark may have left (from here on the server may hold the message).
-CLAIMED, CONNECT, DATA, END = "claimed", "connect", "data", "end"
+INTENT, SENT, FAILED, UNCERTAIN = SendState.INTENT, SendState.SENT, SendState.FAILED, SendState.UNCERTAIN
+CLAIMED, CONNECT, DATA, END = SendState.CLAIMED, SendState.CONNECT, SendState.DATA, SendState.END
 
 sends = Table(
     "sends",
