@@ -20,9 +20,9 @@ def render(config: Config, week: str | None) -> digest.DigestResult:
     return publish.build(config, store.connect(config.store_url), week)
 
 
-# deliver() retries SMTP with backoff itself, within [smtp] timeout; the one task retry covers
+# publish.deliver() retries SMTP with backoff itself, within [smtp] timeout; the one task retry covers
 # a database hiccup (an exception), never a refusal: a failed or uncertain send is an outcome,
-# recorded, that the next run acts on. It cannot send twice: the send record decides (deliver.py).
+# recorded, that the next run acts on. It cannot send twice: the send record decides (publish.py).
 @task(retries=1, retry_delay_seconds=10, cache_policy=NO_CACHE)
 def send(config: Config, result: digest.DigestResult, dry_run: bool, resend: bool) -> tuple[str, bool]:
     outcome = publish.deliver(config, store.connect(config.store_url), result, dry_run=dry_run, resend=resend)
