@@ -28,7 +28,7 @@ import css_inline
 import jinja2
 
 from newsdigest import entities, relevance, selection
-from newsdigest.models import RemovedKind, StoredArticle, StoredDocument, StoredWeek, Topic
+from newsdigest.models import RemovedKind, StoredArticle, StoredWeek, Topic
 from newsdigest.stories import Story, group_stories, outlet
 
 
@@ -143,19 +143,13 @@ class Coverage:
     off_profile: int = 0  # articles not relevant to the watch profile (stored, not in the email)
 
 
-@dataclass
-class Week:
-    """One ISO week and everything the store holds for it (``week_of``)."""
+@dataclass(frozen=True)
+class Week(StoredWeek):
+    """One ISO week (``iso_week``) and what the store holds for it (``week_of``)."""
 
     label: str
     start: datetime
     end: datetime
-    articles: list[StoredArticle]
-    previous: list[StoredArticle]
-    earlier_stories: set[str] = field(default_factory=set)
-    doc_source: dict[str, str | None] = field(default_factory=dict)  # article id → configured source
-    documents: list[StoredDocument] = field(default_factory=list)
-    rejects: list[dict[str, Any]] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- weeks
@@ -350,17 +344,7 @@ def coverage(week: Week, stories: list[Story], off: set[str] = frozenset()) -> l
 
 def week_of(label: str, start: datetime, end: datetime, got: StoredWeek) -> Week:
     """The week ``iso_week`` named, with what the store read for it (``store.load_week``)."""
-    return Week(
-        label,
-        start,
-        end,
-        got.articles,
-        got.previous,
-        got.earlier_stories,
-        got.doc_source,
-        got.documents,
-        got.rejects,
-    )
+    return Week(**vars(got), label=label, start=start, end=end)
 
 
 # ---------------------------------------------------------------- rendering

@@ -37,10 +37,18 @@ def build(config: Config, engine: Engine, week: str | None) -> DigestResult:
     return digest.build(settings, digest.week_of(label, start, end, store.load_week(engine, start, end)))
 
 
+def _recipients(config: Config) -> tuple[str, ...]:
+    return tuple(addr for _, addr in getaddresses([str(config.get("smtp", "mail_to", "") or "")]) if addr)
+
+
+def _sender(config: Config) -> str:
+    return str(config.get("smtp", "mail_from", "") or "newsdigest@localhost")
+
+
 def mail_settings(config: Config) -> mail.MailSettings | None:
     """SMTP settings from [smtp] (env overrides applied by config); None when host or mail_to is unset."""
     host = str(config.get("smtp", "host", "") or "").strip()
-    to = tuple(addr for _, addr in getaddresses([str(config.get("smtp", "mail_to", "") or "")]) if addr)
+    to = _recipients(config)
     if not host or not to:
         return None
     tls = str(config.get("smtp", "tls", "none") or "none").strip().lower()
@@ -52,7 +60,7 @@ def mail_settings(config: Config) -> mail.MailSettings | None:
         user=str(config.get("smtp", "user", "") or ""),
         password=config.smtp_password,
         tls=tls,
-        mail_from=str(config.get("smtp", "mail_from", "") or "newsdigest@localhost"),
+        mail_from=_sender(config),
         mail_to=to,
         retries=max(1, int(config.get("smtp", "retries", 3))),
         backoff=max(0.0, float(config.get("smtp", "backoff", 2.0))),
@@ -98,8 +106,8 @@ def deliver(
     """Send the digest once per recipient list, or write it to the outbox (dry run, no mail settings)."""
     settings = mail_settings(config)
     if dry_run or settings is None:
-        to = tuple(a for _, a in getaddresses([str(config.get("smtp", "mail_to", "") or "")]) if a)
-        msg = mail.build_message(result, str(config.get("smtp", "mail_from", "") or "newsdigest@localhost"), to)
+        to = _recipients(config)
+        msg = mail.build_message(result, _sender(config), to)
         why = "dry run" if dry_run else "no [smtp] host or mail_to configured"
         return mail.DeliveryOutcome(
             "written",
